@@ -1,0 +1,11 @@
+.PHONY: run test lint bench
+# Set up and start the bot on its embedded default (terminal chat).
+run:
+	@scripts/run
+# Set up and run lint, types and the whole test suite.
+test:
+	@scripts/test
+lint:
+	.venv/bin/ruff check bot tuning tests bench && .venv/bin/ruff format --check bot tuning tests bench && .venv/bin/mypy
+bench:
+	.venv/bin/python bench/responder.py

@@ -1,0 +1,72 @@
+"""Assembling the core once per process: settings → engine → migrations → responder."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from functools import cache
+
+from sqlalchemy.engine import Engine
+
+from bot import store
+from bot.config import Settings, get_settings
+from bot.db import make_engine, migrate, session_scope
+from bot.importer import demo_rows, import_pairs
+from bot.knowledge import Knowledge
+from bot.models.base import ModelBackend
+from bot.responder import Responder
+from bot.tables import ExampleSource
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass
+class Core:
+    settings: Settings
+    engine: Engine
+    knowledge: Knowledge
+    responder: Responder
+
+
+def build_core(settings: Settings | None = None, *, seed_demo: bool = True) -> Core:
+    settings = settings or get_settings()
+    engine = make_engine(settings.resolved_database_url)
+    migrate(engine)
+    if seed_demo:
+        seed_if_empty(engine)
+    knowledge = Knowledge(engine)
+    backends = BackendCache(settings, knowledge)
+    responder = Responder(
+        settings=settings, engine=engine, knowledge=knowledge, backends=backends.get
+    )
+    return Core(settings=settings, engine=engine, knowledge=knowledge, responder=responder)
+
+
+def seed_if_empty(engine: Engine) -> int:
+    """Load the demo brand into a brand-new database so the default bot has something to say."""
+    with session_scope(engine) as session:
+        if store.count_examples(session) or store.list_versions(session):
+            return 0
+        report = import_pairs(session, demo_rows(), source=ExampleSource.demo, created_by="demo")
+    logger.info("loaded %d demo examples into the empty database", report.imported)
+    return report.imported
+
+
+class BackendCache:
+    """Makes each backend once, on first use, so the offline bot never imports what it won't use."""
+
+    def __init__(self, settings: Settings, knowledge: Knowledge) -> None:
+        self.settings = settings
+        self.knowledge = knowledge
+
+    @cache  # noqa: B019  (one BackendCache per process; the cache is the point)
+    def get(self, name: str) -> ModelBackend:
+        if name == "openai":
+            from bot.models.openai_chat import OpenAIChat
+
+            return OpenAIChat(self.settings)
+        if name == "examples":
+            from bot.models.examples import ExamplesBackend
+
+            return ExamplesBackend(self.knowledge)
+        raise ValueError(f"unknown model backend {name!r}")

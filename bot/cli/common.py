@@ -1,0 +1,17 @@
+"""What every command shares: the assembled core and clear output."""
+
+from __future__ import annotations
+
+from functools import cache
+
+from rich.console import Console
+
+from bot.app import Core, build_core
+
+console = Console(highlight=False, soft_wrap=True)
+errors = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+@cache
+def core() -> Core:
+    return build_core()

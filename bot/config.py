@@ -1,0 +1,151 @@
+"""All settings, from the environment and `.env`, in one typed class.
+
+Every variable here is listed in `.env.example` with a comment. Secrets are
+`SecretStr` so they never print in a repr, a log line or an error.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+Backend = Literal["openai", "examples", "transformers"]
+
+
+def _default_home() -> Path:
+    xdg = os.environ.get("XDG_DATA_HOME")
+    return (Path(xdg) if xdg else Path.home() / ".local" / "share") / "afina"
+
+
+def _split_ids(value: object) -> object:
+    """Accept `U1,U2` or `U1 U2` from the environment as well as a list."""
+    if isinstance(value, str):
+        return [part for part in value.replace(",", " ").split() if part]
+    return value
+
+
+IdList = Annotated[list[str], NoDecode]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_file=".env", extra="ignore", env_file_encoding="utf-8", env_ignore_empty=True
+    )
+
+    # --- storage -----------------------------------------------------------
+    afina_home: Path = Field(default_factory=_default_home)
+    database_url: str = ""
+
+    # --- the voice and the prompt -----------------------------------------
+    brand_name: str = "Verdalia"
+    system_prompt: str = ""
+    system_prompt_file: Path | None = None
+    retrieval_k: int = Field(default=4, ge=0, le=50)
+    retrieval_min_score: float = Field(default=0.35, ge=0.0, le=1.0)
+    prompt_token_budget: int = Field(default=3000, ge=256)
+    history_max_messages: int = Field(default=20, ge=0)
+    max_message_chars: int = Field(default=4000, ge=64)
+
+    # --- model backends ----------------------------------------------------
+    model_backend: Backend | None = None
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    openai_model: str = "gpt-4.1-mini"
+    openai_timeout_s: float = Field(default=30.0, gt=0)
+    openai_max_retries: int = Field(default=2, ge=0, le=10)
+    max_answer_tokens: int = Field(default=600, ge=16)
+    temperature: float = Field(default=0.4, ge=0.0, le=2.0)
+
+    # --- who may teach -----------------------------------------------------
+    reviewers: IdList = Field(default_factory=list)
+    console_is_reviewer: bool = True
+    slack_reviewers: IdList = Field(default_factory=list)
+    slack_everyone_reviews: bool = True
+    telegram_reviewers: IdList = Field(default_factory=list)
+
+    # --- Slack --------------------------------------------------------------
+    slack_bot_token: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_api_url: str = "https://slack.com/api/"
+
+    # --- Telegram -----------------------------------------------------------
+    telegram_bot_token: SecretStr | None = None
+    telegram_api_url: str = "https://api.telegram.org/bot"
+    telegram_webhook_url: str | None = None
+    telegram_webhook_secret: SecretStr | None = None
+
+    # --- HTTP ----------------------------------------------------------------
+    host: str = "0.0.0.0"
+    port: int = Field(default=3000, ge=0, le=65535)
+
+    # --- tuning -------------------------------------------------------------
+    tuning_provider: Literal["examples", "openai", "local"] = "examples"
+    tuning_base_model: str = "gpt-4.1-mini-2025-04-14"
+    tuning_suffix: str = "afina"
+    tuning_seed: int = 42
+    tuning_holdout_share: float = Field(default=0.1, ge=0.0, le=0.5)
+    tuning_replay_share: float = Field(default=0.3, ge=0.0, le=1.0)
+    tuning_min_examples: int = Field(default=10, ge=1)
+    tuning_max_example_tokens: int = Field(default=4096, ge=64)
+    tuning_poll_interval_s: float = Field(default=10.0, gt=0)
+    tuning_cost_per_1k_tokens: float = Field(default=0.003, ge=0)
+    eval_judge_model: str | None = None
+    eval_margin: float = Field(default=0.02, ge=0.0, le=1.0)
+    redact_patterns: IdList = Field(default_factory=list)
+
+    # --- local (self-hosted) training ------------------------------------
+    local_base_model: str | None = None
+    local_output_dir: Path | None = None
+    local_lora_rank: int = Field(default=16, ge=1)
+    local_epochs: float = Field(default=2.0, gt=0)
+    local_learning_rate: float = Field(default=2e-4, gt=0)
+    local_max_steps: int = Field(default=-1)
+    lora_server_url: str | None = None
+
+    # --- schedule -----------------------------------------------------------
+    retrain_cron: str = "0 3 * * 1"
+    retrain_min_new_examples: int = Field(default=20, ge=1)
+
+    # --- logging -------------------------------------------------------------
+    log_level: str = "INFO"
+
+    @field_validator(
+        "reviewers", "slack_reviewers", "telegram_reviewers", "redact_patterns", mode="before"
+    )
+    @classmethod
+    def _ids(cls, value: object) -> object:
+        return _split_ids(value)
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.afina_home / 'afina.db'}"
+
+    @property
+    def backend(self) -> Backend:
+        """The model backend: explicit choice, else `openai` with a key, else offline."""
+        if self.model_backend:
+            return self.model_backend
+        return "openai" if self.openai_api_key else "examples"
+
+    def voice(self) -> str:
+        """The brand voice: a file wins over the inline prompt, which wins over the demo voice."""
+        if self.system_prompt_file:
+            return self.system_prompt_file.read_text(encoding="utf-8").strip()
+        if self.system_prompt:
+            return self.system_prompt
+        from bot.demo import DEMO_VOICE
+
+        return DEMO_VOICE
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,32 @@
+"""What channels hand the core, and what the core hands back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Incoming:
+    """One message from a person, in any channel."""
+
+    channel: str  # console | slack | telegram | web
+    chat_id: str
+    user_id: str  # the platform's id; the identity is `channel:user_id`
+    text: str
+    thread_id: str = ""
+    platform_message_id: str | None = None
+
+    @property
+    def identity(self) -> str:
+        return f"{self.channel}:{self.user_id}"
+
+
+@dataclass(frozen=True)
+class Reply:
+    """The bot's answer, ready for a channel to post with feedback controls."""
+
+    reply_id: int
+    text: str
+    ok: bool  # False when this is the polite fallback after a model failure
+    model_id: str
+    notice: str | None = None  # e.g. the question was cut to the length limit

@@ -1,0 +1,195 @@
+"""From a person's message to a stored, postable answer.
+
+The prompt is the brand voice, then the closest accepted examples (so a
+correction helps the very next similar question, before any retraining), then
+the conversation's history trimmed to a token budget, then the new message.
+The inbound message is committed before the model is called: whatever the
+model does, nothing the person said is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine import Engine
+
+from bot import store, tokens
+from bot.config import Settings
+from bot.db import session_scope
+from bot.knowledge import Knowledge, Known
+from bot.messages import Incoming, Reply
+from bot.models.base import ChatMessages, Completion, ModelBackend, ModelError, OnDelta
+from bot.tables import Message, ModelVersion
+from bot.tables import Reply as ReplyRow
+from bot.text import clean_message
+
+logger = logging.getLogger(__name__)
+
+FALLBACK = (
+    "Sorry, I couldn't reach my model just now. Your message is saved; "
+    "please try again in a minute. / Perdona, ahora mismo no puedo responder; "
+    "tu mensaje está guardado, prueba de nuevo en un minuto."
+)
+TRUNCATED = "Your message was longer than {limit} characters; I read the first {limit}."
+
+BackendFactory = Callable[[str], ModelBackend]
+
+
+@dataclass(frozen=True)
+class Target:
+    """Which backend answers, with which model id, for which stored version."""
+
+    backend: str
+    model: str
+    version_id: int | None
+
+
+def choose_target(settings: Settings, version: ModelVersion | None) -> Target:
+    """The active version decides the model when the configured backend can serve it."""
+    backend = settings.backend
+    if backend == "examples":
+        if version is not None and version.provider == "examples":
+            return Target("examples", version.model_id, version.id)
+        return Target("examples", "examples", None)
+    servable = {"openai": {"openai", "local"}, "transformers": {"local"}}[backend]
+    if version is not None and version.provider in servable:
+        return Target(backend, version.model_id, version.id)
+    default = settings.openai_model if backend == "openai" else (settings.local_base_model or "")
+    return Target(backend, default, None)
+
+
+class Responder:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        engine: Engine,
+        knowledge: Knowledge,
+        backends: BackendFactory,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.knowledge = knowledge
+        self.backends = backends
+
+    def answer(self, incoming: Incoming, *, on_delta: OnDelta | None = None) -> Reply:
+        cleaned = clean_message(incoming.text, max_chars=self.settings.max_message_chars)
+        with session_scope(self.engine) as session:
+            conversation = store.open_conversation(
+                session,
+                channel=incoming.channel,
+                chat_id=incoming.chat_id,
+                thread_id=incoming.thread_id,
+            )
+            history = store.recent_messages(
+                session,
+                conversation_id=conversation.id or 0,
+                limit=self.settings.history_max_messages,
+            )
+            inbound = store.add_message(
+                session,
+                conversation_id=conversation.id or 0,
+                role="user",
+                text=cleaned.text,
+                user_id=incoming.identity,
+                platform_message_id=incoming.platform_message_id,
+            )
+            target = choose_target(self.settings, store.active_version(session))
+
+        self.knowledge.refresh()
+        prompt = self.build_prompt(cleaned.text, history)
+        started = time.perf_counter()
+        completion, error = self._complete(prompt, target, on_delta)
+        latency_ms = int((time.perf_counter() - started) * 1000)
+        text = completion.text if completion else FALLBACK
+
+        with session_scope(self.engine) as session:
+            row = store.add_reply(
+                session,
+                ReplyRow(
+                    conversation_id=conversation.id or 0,
+                    message_id=inbound.id or 0,
+                    channel=incoming.channel,
+                    chat_id=incoming.chat_id,
+                    prompt=prompt,
+                    text=text,
+                    ok=completion is not None,
+                    error=error,
+                    backend=target.backend,
+                    model_id=completion.model_id if completion else target.model,
+                    model_version_id=target.version_id,
+                    latency_ms=latency_ms,
+                    prompt_tokens=completion.prompt_tokens if completion else 0,
+                    completion_tokens=completion.completion_tokens if completion else 0,
+                ),
+            )
+            store.add_message(
+                session,
+                conversation_id=conversation.id or 0,
+                role="assistant",
+                text=text,
+                user_id="bot",
+            )
+        notice = None
+        if cleaned.truncated:
+            notice = TRUNCATED.format(limit=self.settings.max_message_chars)
+        return Reply(
+            reply_id=row.id or 0, text=text, ok=row.ok, model_id=row.model_id, notice=notice
+        )
+
+    def _complete(
+        self, prompt: ChatMessages, target: Target, on_delta: OnDelta | None
+    ) -> tuple[Completion | None, str | None]:
+        try:
+            backend = self.backends(target.backend)
+            return backend.complete(prompt, model=target.model, on_delta=on_delta), None
+        except ModelError as exc:
+            logger.warning("model %s failed: %s", target.model, exc)
+            return None, str(exc)
+        except Exception as exc:  # a broken backend must never silence the bot
+            logger.exception("model backend %s crashed", target.backend)
+            return None, f"{type(exc).__name__}"
+
+    # --- the prompt ---------------------------------------------------------
+    def build_prompt(self, question: str, history: list[Message]) -> ChatMessages:
+        """Voice + closest accepted examples + history (newest kept) + the question."""
+        budget = self.settings.prompt_token_budget
+        known = self.knowledge.closest(
+            question, k=self.settings.retrieval_k, min_score=self.settings.retrieval_min_score
+        )
+        system = self._system(known, budget // 2)
+        question_turn = {"role": "user", "content": question}
+        left = budget - tokens.count_messages([system, question_turn])
+        kept: list[dict[str, Any]] = []
+        for message in reversed(history):
+            turn = {"role": message.role, "content": message.text}
+            cost = tokens.PER_MESSAGE + tokens.count(message.text)
+            if cost > left:
+                break
+            kept.append(turn)
+            left -= cost
+        return [system, *reversed(kept), question_turn]
+
+    def _system(self, known: list[Known], budget: int) -> dict[str, Any]:
+        voice = self.settings.voice()
+        if not known:
+            return {"role": "system", "content": voice}
+        parts = [
+            voice,
+            "",
+            "Answers the team has approved. Use their facts and tone; when one answers "
+            "the question, follow it closely:",
+        ]
+        used = tokens.count("\n".join(parts))
+        for item in known:
+            block = f"Q: {item.question}\nA: {item.answer}"
+            cost = tokens.count(block)
+            if used + cost > budget:
+                break
+            parts.append(block)
+            used += cost
+        return {"role": "system", "content": "\n".join(parts)}

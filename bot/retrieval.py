@@ -1,0 +1,205 @@
+"""Finding the accepted examples closest to a question, fast, with no model.
+
+A TF-IDF index over words and character 4-grams (so `champú` finds `champu`
+and plurals still meet), stored as posting lists in a CSC matrix: a query
+touches only the postings of its own features, so it costs a few milliseconds
+over 100,000 examples. Features in more than `MAX_DF` of the documents are
+skipped at query time: they carry almost no weight and would dominate the cost.
+
+The index is built in bulk and then grows by a small *delta* scanned directly,
+so a correction helps the very next answer without a rebuild; `compact()`
+folds the delta in.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy import sparse
+
+from bot.text import words
+
+MAX_DF = 0.2
+CHAR_N = 4
+CHAR_WEIGHT = 0.5
+
+
+Features = dict[str, float]
+
+
+def features(text: str) -> Features:
+    """Words plus character n-grams of each word (padded, so short words count too)."""
+    out: defaultdict[str, float] = defaultdict(float)
+    for word in words(text):
+        out["w:" + word] += 1.0
+        padded = f" {word} "
+        if len(padded) <= CHAR_N:
+            out["c:" + padded] += CHAR_WEIGHT
+            continue
+        for i in range(len(padded) - CHAR_N + 1):
+            out["c:" + padded[i : i + CHAR_N]] += CHAR_WEIGHT
+    return out
+
+
+@dataclass(frozen=True)
+class Hit:
+    key: int
+    score: float
+
+
+@dataclass
+class _Delta:
+    keys: list[int] = field(default_factory=list)
+    vectors: list[dict[int, float]] = field(default_factory=list)
+
+
+class Index:
+    """Cosine similarity over TF-IDF vectors, keyed by example id."""
+
+    def __init__(self) -> None:
+        self.vocab: dict[str, int] = {}
+        self.idf: list[float] = []
+        self.df_limit = 0
+        self._df = np.zeros(0, dtype=np.int64)
+        self.keys = np.zeros(0, dtype=np.int64)
+        self.alive = np.zeros(0, dtype=bool)
+        self.position: dict[int, int] = {}
+        self.matrix: sparse.csc_matrix = sparse.csc_matrix((0, 0))
+        self.delta = _Delta()
+        self.texts: dict[int, str] = {}
+
+    def __len__(self) -> int:
+        return int(self.alive.sum()) + len(self.delta.keys)
+
+    # --- building -----------------------------------------------------------
+    def build(self, docs: Iterable[tuple[int, str]]) -> None:
+        """Replace the index with these (key, text) documents."""
+        keys: list[int] = []
+        rows: list[Features] = []
+        df: Counter[str] = Counter()
+        self.texts = {}
+        for key, text in docs:
+            feats = features(text)
+            keys.append(key)
+            rows.append(feats)
+            df.update(feats.keys())
+            self.texts[key] = text
+        n = len(keys)
+        self.vocab = {term: i for i, term in enumerate(df)}
+        self.idf = [math.log((1 + n) / (1 + count)) + 1.0 for count in df.values()]
+        self.df_limit = max(50, int(MAX_DF * n))
+        self._df = np.fromiter(df.values(), dtype=np.int64, count=len(df))
+        indptr = [0]
+        indices: list[int] = []
+        data: list[float] = []
+        for feats in rows:
+            vector = self._weigh(feats)
+            indices.extend(vector.keys())
+            data.extend(vector.values())
+            indptr.append(len(indices))
+        csr = sparse.csr_matrix(
+            (np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int32), indptr),
+            shape=(n, len(self.vocab)),
+        )
+        self.matrix = csr.tocsc()
+        self.keys = np.asarray(keys, dtype=np.int64)
+        self.alive = np.ones(n, dtype=bool)
+        self.position = {key: i for i, key in enumerate(keys)}
+        self.delta = _Delta()
+
+    def _weigh(self, feats: Features, *, grow: bool = False) -> dict[int, float]:
+        """TF-IDF weights, L2-normalised; unseen terms get the rarest idf (or are dropped)."""
+        vector: dict[int, float] = {}
+        rare = math.log(1 + len(self.keys) + len(self.delta.keys)) + 1.0
+        for term, tf in feats.items():
+            idx = self.vocab.get(term)
+            if idx is None:
+                if not grow:
+                    continue
+                idx = len(self.vocab)
+                self.vocab[term] = idx
+                self.idf.append(rare)
+            vector[idx] = (1.0 + math.log(tf)) * self.idf[idx] if tf >= 1 else tf * self.idf[idx]
+        norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
+        return {i: v / norm for i, v in vector.items()}
+
+    def add(self, key: int, text: str) -> None:
+        """Make one document findable now (the delta), replacing an older one with the same key."""
+        self.remove(key)
+        self.delta.keys.append(key)
+        self.delta.vectors.append(self._weigh(features(text), grow=True))
+        self.texts[key] = text
+
+    def remove(self, key: int) -> None:
+        pos = self.position.pop(key, None)
+        if pos is not None:
+            self.alive[pos] = False
+        if key in self.delta.keys:
+            i = self.delta.keys.index(key)
+            del self.delta.keys[i]
+            del self.delta.vectors[i]
+        self.texts.pop(key, None)
+
+    def compact(self) -> None:
+        """Fold the delta and removals into a freshly built matrix."""
+        self.build(list(self.texts.items()))
+
+    # --- searching ----------------------------------------------------------
+    def search(self, text: str, k: int) -> list[Hit]:
+        if k <= 0:
+            return []
+        query = self._weigh(features(text))
+        hits = self._search_matrix(query, k) + self._search_delta(query)
+        hits.sort(key=lambda hit: (-hit.score, hit.key))
+        return hits[:k]
+
+    def _search_matrix(self, query: dict[int, float], k: int) -> list[Hit]:
+        n = len(self.keys)
+        if not n or not query:
+            return []
+        indptr, indices, data = self.matrix.indptr, self.matrix.indices, self.matrix.data
+        rows: list[np.ndarray] = []
+        vals: list[np.ndarray] = []
+        for idx, weight in query.items():
+            if idx >= len(self._df) or self._df[idx] > self.df_limit:
+                continue
+            start, end = indptr[idx], indptr[idx + 1]
+            rows.append(indices[start:end])
+            vals.append(data[start:end] * weight)
+        if not rows:
+            return []
+        scores = np.bincount(np.concatenate(rows), weights=np.concatenate(vals), minlength=n)
+        scores[~self.alive] = 0.0
+        top = min(k, n)
+        best = np.argpartition(-scores, top - 1)[:top]
+        return [Hit(int(self.keys[i]), float(scores[i])) for i in best if scores[i] > 0]
+
+    def _search_delta(self, query: dict[int, float]) -> list[Hit]:
+        hits = []
+        for key, vector in zip(self.delta.keys, self.delta.vectors, strict=True):
+            score = sum(weight * vector.get(idx, 0.0) for idx, weight in query.items())
+            if score > 0:
+                hits.append(Hit(key, score))
+        return hits
+
+
+class BruteForce:
+    """The baseline the bench compares against: the same vectors, every one scored per query."""
+
+    def __init__(self, index: Index) -> None:
+        self.index = index
+        self.vectors = [(key, index._weigh(features(text))) for key, text in index.texts.items()]
+
+    def search(self, text: str, k: int) -> list[Hit]:
+        query = self.index._weigh(features(text))
+        hits = []
+        for key, vector in self.vectors:
+            score = sum(weight * vector.get(idx, 0.0) for idx, weight in query.items())
+            if score > 0:
+                hits.append(Hit(key, score))
+        hits.sort(key=lambda hit: (-hit.score, hit.key))
+        return hits[:k]

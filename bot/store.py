@@ -1,0 +1,306 @@
+"""Keyword-only queries over the tables; the only module of the core that writes SQL.
+
+Each function takes an open `Session` and leaves committing to the caller
+(`bot.db.session_scope`), so one unit of work commits or fails whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
+
+from bot.errors import NotFound
+from bot.tables import (
+    Conversation,
+    Example,
+    ExampleSource,
+    ExampleStatus,
+    Feedback,
+    FeedbackKind,
+    Message,
+    ModelVersion,
+    ProcessedEvent,
+    Reply,
+    utcnow,
+)
+from bot.text import content_hash, question_hash
+
+# --- conversations and messages ---------------------------------------------
+
+
+def open_conversation(
+    session: Session, *, channel: str, chat_id: str, thread_id: str = ""
+) -> Conversation:
+    """The open conversation for this chat/thread, or a new one."""
+    found = session.exec(
+        select(Conversation)
+        .where(Conversation.channel == channel)
+        .where(Conversation.chat_id == chat_id)
+        .where(Conversation.thread_id == thread_id)
+        .where(col(Conversation.closed_at).is_(None))
+        .order_by(col(Conversation.id).desc())
+        .limit(1)
+    ).first()
+    if found:
+        return found
+    conversation = Conversation(channel=channel, chat_id=chat_id, thread_id=thread_id)
+    session.add(conversation)
+    session.flush()
+    return conversation
+
+
+def close_conversation(session: Session, *, channel: str, chat_id: str, thread_id: str = "") -> int:
+    """Close the open conversation(s) of a chat so the next message starts afresh."""
+    result = session.execute(
+        update(Conversation)
+        .where(col(Conversation.channel) == channel)
+        .where(col(Conversation.chat_id) == chat_id)
+        .where(col(Conversation.thread_id) == thread_id)
+        .where(col(Conversation.closed_at).is_(None))
+        .values(closed_at=utcnow())
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def add_message(
+    session: Session,
+    *,
+    conversation_id: int,
+    role: str,
+    text: str,
+    user_id: str = "",
+    platform_message_id: str | None = None,
+) -> Message:
+    message = Message(
+        conversation_id=conversation_id,
+        role=role,
+        text=text,
+        user_id=user_id,
+        platform_message_id=platform_message_id,
+    )
+    session.add(message)
+    session.flush()
+    return message
+
+
+def recent_messages(session: Session, *, conversation_id: int, limit: int) -> list[Message]:
+    """The last `limit` messages of a conversation, oldest first."""
+    if limit <= 0:
+        return []
+    rows = session.exec(
+        select(Message)
+        .where(Message.conversation_id == conversation_id)
+        .order_by(col(Message.id).desc())
+        .limit(limit)
+    ).all()
+    return list(reversed(rows))
+
+
+def mark_processed(session: Session, *, channel: str, event_key: str) -> bool:
+    """Record a platform delivery; False if it was already handled (a retry)."""
+    exists = session.exec(
+        select(ProcessedEvent.id)
+        .where(ProcessedEvent.channel == channel)
+        .where(ProcessedEvent.event_key == event_key)
+    ).first()
+    if exists is not None:
+        return False
+    session.add(ProcessedEvent(channel=channel, event_key=event_key))
+    session.flush()
+    return True
+
+
+# --- replies ---------------------------------------------------------------
+
+
+def add_reply(session: Session, reply: Reply) -> Reply:
+    session.add(reply)
+    session.flush()
+    return reply
+
+
+def get_reply(session: Session, *, reply_id: int) -> Reply:
+    reply = session.get(Reply, reply_id)
+    if reply is None:
+        raise NotFound(f"No answer with id {reply_id}: check the id shown under the answer.")
+    return reply
+
+
+def find_reply_by_platform_id(
+    session: Session, *, channel: str, platform_message_id: str
+) -> Reply | None:
+    return session.exec(
+        select(Reply)
+        .where(Reply.channel == channel)
+        .where(Reply.platform_message_id == platform_message_id)
+        .order_by(col(Reply.id).desc())
+    ).first()
+
+
+def set_platform_message_id(session: Session, *, reply_id: int, platform_message_id: str) -> None:
+    reply = get_reply(session, reply_id=reply_id)
+    reply.platform_message_id = platform_message_id
+    session.add(reply)
+
+
+def add_feedback(session: Session, feedback: Feedback) -> Feedback:
+    session.add(feedback)
+    session.flush()
+    return feedback
+
+
+def count_feedback(session: Session) -> dict[FeedbackKind, int]:
+    rows = session.exec(select(Feedback.kind, func.count()).group_by(Feedback.kind)).all()
+    return {FeedbackKind(kind): int(n) for kind, n in rows}
+
+
+# --- examples ----------------------------------------------------------------
+
+
+def find_example_by_hash(session: Session, *, digest: str) -> Example | None:
+    return session.exec(select(Example).where(Example.content_hash == digest)).first()
+
+
+def new_example(
+    *,
+    prompt: list[dict[str, Any]],
+    answer: str,
+    source: ExampleSource,
+    status: ExampleStatus,
+    rejected_answer: str | None = None,
+    conversation_key: str = "",
+    reply_id: int | None = None,
+    created_by: str = "",
+    reviewed_by: str | None = None,
+) -> Example:
+    """An unsaved example with its question and hashes derived from the prompt."""
+    question = next((str(m["content"]) for m in reversed(prompt) if m.get("role") == "user"), "")
+    return Example(
+        question=question,
+        prompt=prompt,
+        answer=answer,
+        rejected_answer=rejected_answer,
+        source=source,
+        status=status,
+        content_hash=content_hash(prompt, answer),
+        question_hash=question_hash(question),
+        conversation_key=conversation_key,
+        reply_id=reply_id,
+        created_by=created_by,
+        reviewed_by=reviewed_by,
+    )
+
+
+def save_example(session: Session, example: Example) -> Example:
+    example.updated_at = utcnow()
+    session.add(example)
+    session.flush()
+    return example
+
+
+def supersede_same_question(session: Session, *, example: Example) -> int:
+    """Retire older accepted answers to the same question once a newer one is accepted."""
+    older = session.exec(
+        select(Example)
+        .where(Example.question_hash == example.question_hash)
+        .where(Example.status == ExampleStatus.accepted)
+        .where(Example.id != example.id)
+    ).all()
+    for row in older:
+        row.status = ExampleStatus.superseded
+        save_example(session, row)
+    return len(older)
+
+
+def get_example(session: Session, *, example_id: int) -> Example:
+    example = session.get(Example, example_id)
+    if example is None:
+        raise NotFound(f"No example with id {example_id}.")
+    return example
+
+
+def list_examples(
+    session: Session,
+    *,
+    status: ExampleStatus | None = None,
+    search: str | None = None,
+    limit: int = 50,
+) -> Sequence[Example]:
+    query = select(Example).order_by(col(Example.id).desc()).limit(limit)
+    if status is not None:
+        query = query.where(Example.status == status)
+    if search:
+        pattern = f"%{search}%"
+        query = query.where(
+            col(Example.question).ilike(pattern) | col(Example.answer).ilike(pattern)
+        )
+    return session.exec(query).all()
+
+
+def count_examples(session: Session, *, status: ExampleStatus | None = None) -> int:
+    query = select(func.count()).select_from(Example)
+    if status is not None:
+        query = query.where(Example.status == status)
+    return int(session.exec(query).one())
+
+
+def examples_changed_since(session: Session, *, since: datetime | None) -> Iterator[Example]:
+    """Examples touched after `since` (all of them when None), in id order, streamed."""
+    query = select(Example).order_by(col(Example.id))
+    if since is not None:
+        query = query.where(col(Example.updated_at) >= since)
+    yield from session.exec(query.execution_options(yield_per=2000))
+
+
+def accepted_by_ids(session: Session, *, ids: Sequence[int]) -> list[Example]:
+    if not ids:
+        return []
+    rows = session.exec(select(Example).where(col(Example.id).in_(ids))).all()
+    order = {example_id: i for i, example_id in enumerate(ids)}
+    return sorted(rows, key=lambda row: order[row.id or 0])
+
+
+# --- model versions --------------------------------------------------------
+
+
+def active_version(session: Session) -> ModelVersion | None:
+    return session.exec(
+        select(ModelVersion).where(col(ModelVersion.active).is_(True)).limit(1)
+    ).first()
+
+
+def list_versions(session: Session) -> Sequence[ModelVersion]:
+    return session.exec(select(ModelVersion).order_by(col(ModelVersion.id))).all()
+
+
+def get_version(session: Session, *, version_id: int) -> ModelVersion:
+    version = session.get(ModelVersion, version_id)
+    if version is None:
+        raise NotFound(f"No model version {version_id}: `afina models` lists them.")
+    return version
+
+
+def activate_version(session: Session, *, version_id: int) -> ModelVersion:
+    """Make one version active and every other inactive, in one transaction."""
+    version = get_version(session, version_id=version_id)
+    session.execute(
+        update(ModelVersion).where(col(ModelVersion.id) != version_id).values(active=False)
+    )
+    version.active = True
+    version.activated_at = utcnow()
+    session.add(version)
+    session.flush()
+    return version
+
+
+def add_version(session: Session, version: ModelVersion, *, activate: bool) -> ModelVersion:
+    version.active = False
+    session.add(version)
+    session.flush()
+    if activate:
+        activate_version(session, version_id=version.id or 0)
+    return version

@@ -1,0 +1,215 @@
+"""The SQLModel tables: every turn, every answer, every piece of feedback.
+
+The `reply` table is the training set's raw material: it keeps the exact
+prompt messages sent to the model, so an example built from feedback trains on
+precisely what the model saw. Timestamps are naive UTC everywhere (SQLite keeps
+no zone), written by `utcnow()`.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class FeedbackKind(StrEnum):
+    approve = "approve"
+    reject = "reject"
+    correct = "correct"
+
+
+class ExampleSource(StrEnum):
+    approved = "approved"
+    corrected = "corrected"
+    imported = "imported"
+    demo = "demo"
+
+
+class ExampleStatus(StrEnum):
+    pending = "pending"
+    accepted = "accepted"
+    rejected = "rejected"
+    superseded = "superseded"
+
+
+class RunState(StrEnum):
+    collecting = "collecting"
+    uploading = "uploading"
+    training = "training"
+    evaluating = "evaluating"
+    promoted = "promoted"
+    rejected = "rejected"
+    failed = "failed"
+    cancelled = "cancelled"
+
+
+FINAL_RUN_STATES = frozenset(
+    {RunState.promoted, RunState.rejected, RunState.failed, RunState.cancelled}
+)
+
+
+class Conversation(SQLModel, table=True):
+    """One chat thread on one channel; `/new` closes it and the next message opens another."""
+
+    __table_args__ = (Index("ix_conversation_lookup", "channel", "chat_id", "thread_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=32)
+    chat_id: str = Field(max_length=255)
+    thread_id: str = Field(default="", max_length=255)
+    created_at: datetime = Field(default_factory=utcnow)
+    closed_at: datetime | None = None
+
+
+class Message(SQLModel, table=True):
+    """Every inbound and outbound message, stored before the model is called."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversation.id", index=True)
+    role: str = Field(max_length=16)  # user | assistant
+    user_id: str = Field(default="", max_length=255)
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    platform_message_id: str | None = Field(default=None, max_length=255)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Reply(SQLModel, table=True):
+    """The bot's answer with exactly what produced it."""
+
+    __table_args__ = (Index("ix_reply_platform", "channel", "platform_message_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    conversation_id: int = Field(foreign_key="conversation.id", index=True)
+    message_id: int = Field(foreign_key="message.id")  # the inbound message answered
+    channel: str = Field(max_length=32)
+    chat_id: str = Field(max_length=255)
+    prompt: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    text: str = Field(sa_column=Column(Text, nullable=False))
+    ok: bool = True  # False when the user got the fallback message
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    backend: str = Field(max_length=32)
+    model_id: str = Field(max_length=255)
+    model_version_id: int | None = Field(default=None, foreign_key="modelversion.id")
+    latency_ms: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    platform_message_id: str | None = Field(default=None, max_length=255)
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Feedback(SQLModel, table=True):
+    """A 👍, 👎 or correction from someone, with whether they may teach the bot."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    reply_id: int = Field(foreign_key="reply.id", index=True)
+    user_id: str = Field(max_length=255)
+    kind: FeedbackKind = Field(max_length=16)
+    corrected_text: str | None = Field(default=None, sa_column=Column(Text))
+    is_reviewer: bool = False
+    example_id: int | None = Field(default=None, foreign_key="example.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Example(SQLModel, table=True):
+    """A training example: the context the model saw and the answer it should give."""
+
+    __table_args__ = (
+        UniqueConstraint("content_hash", name="uq_example_content_hash"),
+        Index("ix_example_status_updated", "status", "updated_at"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    question: str = Field(sa_column=Column(Text, nullable=False))  # the last user turn
+    prompt: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    answer: str = Field(sa_column=Column(Text, nullable=False))
+    rejected_answer: str | None = Field(default=None, sa_column=Column(Text))
+    source: ExampleSource = Field(max_length=16)
+    status: ExampleStatus = Field(max_length=16)
+    content_hash: str = Field(max_length=64)
+    question_hash: str = Field(max_length=64, index=True)
+    conversation_key: str = Field(default="", max_length=255)  # groups rows for the split
+    reply_id: int | None = Field(default=None, foreign_key="reply.id")
+    created_by: str = Field(default="", max_length=255)
+    reviewed_by: str | None = Field(default=None, max_length=255)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ModelVersion(SQLModel, table=True):
+    """A model the bot can answer with; exactly one is active at a time."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider: str = Field(max_length=32)  # examples | openai | local
+    model_id: str = Field(max_length=255)  # what the backend is asked for
+    base_model: str = Field(default="", max_length=255)
+    parent_id: int | None = Field(default=None, foreign_key="modelversion.id")
+    run_id: int | None = None  # no FK: tuningrun already points here
+    active: bool = False
+    scores: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    artifact_path: str | None = Field(default=None, sa_column=Column(Text))
+    note: str = Field(default="", max_length=255)
+    created_at: datetime = Field(default_factory=utcnow)
+    activated_at: datetime | None = None
+
+
+class TuningRun(SQLModel, table=True):
+    """A retrain as a persisted state machine, so a restart resumes it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    provider: str = Field(max_length=32)
+    method: str = Field(default="supervised", max_length=16)  # supervised | dpo
+    full: bool = False
+    state: RunState = Field(default=RunState.collecting, max_length=16, index=True)
+    base_model: str = Field(default="", max_length=255)
+    parent_version_id: int | None = Field(default=None, foreign_key="modelversion.id")
+    provider_job_id: str | None = Field(default=None, max_length=255)
+    provider_file_ids: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False)
+    )
+    dataset_path: str | None = Field(default=None, sa_column=Column(Text))
+    n_train: int = 0
+    n_holdout: int = 0
+    n_new: int = 0
+    trained_tokens: int = 0
+    estimated_cost_usd: float = 0.0
+    scores: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    metrics: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    result_model_id: str | None = Field(default=None, max_length=255)
+    error: str | None = Field(default=None, sa_column=Column(Text))
+    max_example_id: int = 0  # examples up to this id were in the snapshot
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    finished_at: datetime | None = None
+
+
+class TuningEvent(SQLModel, table=True):
+    """A line in a run's story: state changes, provider events, errors."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="tuningrun.id", index=True)
+    at: datetime = Field(default_factory=utcnow)
+    level: str = Field(default="info", max_length=16)
+    message: str = Field(sa_column=Column(Text, nullable=False))
+
+
+class Lease(SQLModel, table=True):
+    """A named lock with an owner and an expiry, so one retrain runs at a time across processes."""
+
+    name: str = Field(primary_key=True, max_length=64)
+    owner: str = Field(max_length=255)
+    expires_at: datetime
+
+
+class ProcessedEvent(SQLModel, table=True):
+    """Platform deliveries already handled (Slack event_id, Telegram update_id): answer once."""
+
+    __table_args__ = (UniqueConstraint("channel", "event_key", name="uq_processed_event"),)
+    id: int | None = Field(default=None, primary_key=True)
+    channel: str = Field(max_length=32)
+    event_key: str = Field(max_length=255)
+    created_at: datetime = Field(default_factory=utcnow)

@@ -1,0 +1,127 @@
+"""Shared fixtures: every test gets its own home folder, database and settings.
+
+The database fixture runs each test that uses it on SQLite (a real file) and,
+when `TEST_DATABASE_URL` points at a PostgreSQL server, again on a fresh
+PostgreSQL database created for that test.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from bot.app import Core, build_core
+from bot.config import Settings, get_settings
+from tests.fakes.openai_server import FakeOpenAI
+
+PG_URL = os.environ.get("TEST_DATABASE_URL", "")
+PG_SKIP = "PostgreSQL case: set TEST_DATABASE_URL (`.ci/run` starts a throwaway server)"
+
+_ENV_PREFIXES = (
+    "AFINA_",
+    "DATABASE_",
+    "OPENAI_",
+    "SLACK_",
+    "TELEGRAM_",
+    "MODEL_",
+    "TUNING_",
+    "LOCAL_",
+    "RETRAIN_",
+    "REVIEWERS",
+    "SYSTEM_PROMPT",
+    "EVAL_",
+    "LORA_",
+)
+
+
+@pytest.fixture(autouse=True)
+def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """No test sees the developer's environment, `.env`, home folder or network settings."""
+    for name in list(os.environ):
+        if name.startswith(_ENV_PREFIXES) and name != "TEST_DATABASE_URL":
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("AFINA_HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    get_settings.cache_clear()
+    from bot.cli import common
+
+    common.core.cache_clear()
+    yield
+    get_settings.cache_clear()
+    common.core.cache_clear()
+
+
+def _fresh_pg_database() -> tuple[str, str]:
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    base = PG_URL.rsplit("/", 1)[0]
+    return f"{base}/{name}", name
+
+
+def _drop_pg_database(name: str) -> None:
+    admin = create_engine(PG_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def database_url(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """A brand-new empty database: a SQLite file, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'afina-test.db'}"
+        monkeypatch.setenv("DATABASE_URL", url)
+        yield url
+        return
+    if not PG_URL:
+        pytest.skip(PG_SKIP)
+    url, name = _fresh_pg_database()
+    monkeypatch.setenv("DATABASE_URL", url)
+    yield url
+    from sqlalchemy.pool import NullPool  # noqa: F401  (engines in tests are disposed below)
+
+    _drop_pg_database(name)
+
+
+@pytest.fixture
+def make_settings(database_url: str) -> Any:
+    """Settings for this test's database, with any overrides (also visible to the CLI via env)."""
+
+    def make(**overrides: Any) -> Settings:
+        return Settings(database_url=database_url, **overrides)
+
+    return make
+
+
+@pytest.fixture
+def settings(make_settings: Any) -> Settings:
+    return make_settings()  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def core(settings: Settings) -> Iterator[Core]:
+    built = build_core(settings)
+    yield built
+    built.engine.dispose()
+
+
+@pytest.fixture
+def fake_openai() -> Iterator[FakeOpenAI]:
+    server = FakeOpenAI().start()
+    yield server
+    server.stop()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "postgresql: the PostgreSQL run of a database test")

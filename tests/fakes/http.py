@@ -1,0 +1,118 @@
+"""A tiny threaded HTTP server on 127.0.0.1 that records every request.
+
+The fakes of outside services (OpenAI, Slack, Telegram) are subclasses: they
+speak the real HTTP API, so the real client libraries can be pointed at them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import threading
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+
+@dataclass
+class Recorded:
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: bytes
+    query: dict[str, list[str]] = field(default_factory=dict)
+
+    def json(self) -> Any:
+        return json.loads(self.body or b"null")
+
+
+@dataclass
+class Response:
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    chunks: list[bytes] | None = None  # streamed with chunked transfer when set
+    delay_s: float = 0.0
+
+    @classmethod
+    def json(cls, payload: Any, status: int = 200, **headers: str) -> Response:
+        return cls(
+            status, json.dumps(payload).encode(), {"content-type": "application/json", **headers}
+        )
+
+
+class FakeServer:
+    """Subclasses implement `handle(request) -> Response`."""
+
+    def __init__(self) -> None:
+        self.requests: list[Recorded] = []
+        self._lock = threading.Lock()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _serve(self) -> None:
+                length = int(self.headers.get("content-length") or 0)
+                body = self.rfile.read(length) if length else b""
+                split = urlsplit(self.path)
+                request = Recorded(
+                    self.command,
+                    split.path,
+                    {k.lower(): v for k, v in self.headers.items()},
+                    body,
+                    parse_qs(split.query),
+                )
+                with fake._lock:
+                    fake.requests.append(request)
+                response = fake.handle(request)
+                if response.delay_s:
+                    threading.Event().wait(response.delay_s)
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    self._write(response)
+
+            def _write(self, response: Response) -> None:
+                self.send_response(response.status)
+                for key, value in response.headers.items():
+                    self.send_header(key, value)
+                if response.chunks is None:
+                    self.send_header("content-length", str(len(response.body)))
+                    self.end_headers()
+                    self.wfile.write(response.body)
+                    return
+                self.send_header("transfer-encoding", "chunked")
+                self.end_headers()
+                for chunk in response.chunks:
+                    self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
+                    self.wfile.flush()
+                self.wfile.write(b"0\r\n\r\n")
+
+            do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = _serve
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        host, port = self.httpd.server_address[:2]
+        return f"http://{host!s}:{port}"
+
+    def handle(self, request: Recorded) -> Response:
+        raise NotImplementedError  # subclasses speak a concrete API
+
+    def start(self) -> FakeServer:
+        self.thread.start()
+        return self
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def calls(self, path_suffix: str) -> list[Recorded]:
+        with self._lock:
+            return [r for r in self.requests if r.path.endswith(path_suffix)]
