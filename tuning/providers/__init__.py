@@ -1,0 +1,1 @@
+"""Fine-tuning providers behind one interface (see `base.Provider`)."""
