@@ -2,8 +2,10 @@
 
 Every answer first calls `refresh()`, which reads only the examples touched
 since the last look (an indexed `updated_at` query), so a reviewer's correction
-saved by any process is found by the very next question. The watermark steps
-back a few seconds because a row may commit a little after its timestamp.
+saved by any process is found by the very next question. A row may commit a
+little after its timestamp, so the watermark never passes "now minus a few
+seconds": rows stamped inside that window are read again until they settle
+(assumes transactions, and clock skew between processes, under `OVERLAP`).
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from sqlmodel import Session
 
 from bot import store
 from bot.retrieval import Index
-from bot.tables import Example, ExampleStatus
+from bot.store import IndexRow
+from bot.tables import ExampleStatus, utcnow
 
 OVERLAP = timedelta(seconds=5)
 COMPACT_AFTER = 2000  # delta size at which folding it into the matrix pays off
@@ -44,25 +47,27 @@ class Knowledge:
     def refresh(self) -> None:
         with self._lock, Session(self.engine) as session:
             first = self.watermark is None
-            newest = self.watermark
+            horizon = utcnow() - OVERLAP
+            newest: datetime | None = None
             accepted: list[tuple[int, str]] = []
-            for example in store.examples_changed_since(session, since=self.watermark):
-                newest = example.updated_at if newest is None else max(newest, example.updated_at)
+            for example in store.index_rows_since(session, since=self.watermark):
+                stamp = example.updated_at
+                newest = stamp if newest is None else max(newest, stamp)
                 if first:
                     if example.status == ExampleStatus.accepted:
-                        accepted.append((example.id or 0, example.question))
-                        self.answers[example.id or 0] = example.answer
+                        accepted.append((example.id, example.question))
+                        self.answers[example.id] = example.answer
                 else:
                     self._apply(example)
             if first:
                 self.index.build(accepted)
             elif len(self.index.delta.keys) > COMPACT_AFTER:
                 self.index.compact()
-            if newest is not None:
-                self.watermark = newest - OVERLAP
+            settled = horizon if newest is None else min(newest, horizon)
+            self.watermark = settled if self.watermark is None else max(self.watermark, settled)
 
-    def _apply(self, example: Example) -> None:
-        key = example.id or 0
+    def _apply(self, example: IndexRow) -> None:
+        key = example.id
         if example.status == ExampleStatus.accepted:
             known = self.index.texts.get(key)
             if known != example.question or self.answers.get(key) != example.answer:

@@ -23,7 +23,7 @@ from bot.db import session_scope
 from bot.knowledge import Knowledge, Known
 from bot.messages import Incoming, Reply
 from bot.models.base import ChatMessages, Completion, ModelBackend, ModelError, OnDelta
-from bot.tables import Message, ModelVersion
+from bot.tables import ModelVersion
 from bot.tables import Reply as ReplyRow
 from bot.text import clean_message
 
@@ -85,7 +85,7 @@ class Responder:
                 chat_id=incoming.chat_id,
                 thread_id=incoming.thread_id,
             )
-            history = store.recent_messages(
+            history = store.recent_turns(
                 session,
                 conversation_id=conversation.id or 0,
                 limit=self.settings.history_max_messages,
@@ -155,7 +155,7 @@ class Responder:
             return None, f"{type(exc).__name__}"
 
     # --- the prompt ---------------------------------------------------------
-    def build_prompt(self, question: str, history: list[Message]) -> ChatMessages:
+    def build_prompt(self, question: str, history: list[dict[str, str]]) -> ChatMessages:
         """Voice + closest accepted examples + history (newest kept) + the question."""
         budget = self.settings.prompt_token_budget
         known = self.knowledge.closest(
@@ -165,9 +165,8 @@ class Responder:
         question_turn = {"role": "user", "content": question}
         left = budget - tokens.count_messages([system, question_turn])
         kept: list[dict[str, Any]] = []
-        for message in reversed(history):
-            turn = {"role": message.role, "content": message.text}
-            cost = tokens.PER_MESSAGE + tokens.count(message.text)
+        for turn in reversed(history):
+            cost = tokens.PER_MESSAGE + tokens.count(turn["content"])
             if cost > left:
                 break
             kept.append(turn)

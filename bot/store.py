@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, update
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from bot.errors import NotFound
@@ -28,6 +29,15 @@ from bot.tables import (
     utcnow,
 )
 from bot.text import content_hash, question_hash
+
+
+class IndexRow(NamedTuple):
+    id: int
+    question: str
+    answer: str
+    status: ExampleStatus
+    updated_at: datetime
+
 
 # --- conversations and messages ---------------------------------------------
 
@@ -87,17 +97,17 @@ def add_message(
     return message
 
 
-def recent_messages(session: Session, *, conversation_id: int, limit: int) -> list[Message]:
-    """The last `limit` messages of a conversation, oldest first."""
+def recent_turns(session: Session, *, conversation_id: int, limit: int) -> list[dict[str, str]]:
+    """The last `limit` messages of a conversation as chat turns, oldest first."""
     if limit <= 0:
         return []
     rows = session.exec(
-        select(Message)
+        select(Message.role, Message.text)
         .where(Message.conversation_id == conversation_id)
         .order_by(col(Message.id).desc())
         .limit(limit)
     ).all()
-    return list(reversed(rows))
+    return [{"role": role, "content": text} for role, text in reversed(rows)]
 
 
 def mark_processed(session: Session, *, channel: str, event_key: str) -> bool:
@@ -248,12 +258,23 @@ def count_examples(session: Session, *, status: ExampleStatus | None = None) -> 
     return int(session.exec(query).one())
 
 
-def examples_changed_since(session: Session, *, since: datetime | None) -> Iterator[Example]:
-    """Examples touched after `since` (all of them when None), in id order, streamed."""
-    query = select(Example).order_by(col(Example.id))
+def index_rows_since(session: Session, *, since: datetime | None) -> Iterator[IndexRow]:
+    """What retrieval needs of examples touched strictly after `since` (all when None).
+
+    Plain column tuples, not ORM objects: the first load reads every example and
+    ORM instances would cost several times more.
+    """
+    query = sa_select(
+        col(Example.id),
+        col(Example.question),
+        col(Example.answer),
+        col(Example.status),
+        col(Example.updated_at),
+    ).order_by(col(Example.updated_at), col(Example.id))  # lets the updated_at index serve
     if since is not None:
-        query = query.where(col(Example.updated_at) >= since)
-    yield from session.exec(query.execution_options(yield_per=2000))
+        query = query.where(col(Example.updated_at) > since)
+    for row in session.execute(query.execution_options(yield_per=5000)):
+        yield IndexRow(row[0] or 0, row[1], row[2], ExampleStatus(row[3]), row[4])
 
 
 def accepted_by_ids(session: Session, *, ids: Sequence[int]) -> list[Example]:

@@ -27,6 +27,7 @@ def encoding() -> tiktoken.Encoding:
     return tiktoken.get_encoding(ENCODING)
 
 
+@lru_cache(maxsize=8192)  # the voice and popular examples are counted on every prompt
 def count(text: str) -> int:
     return len(encoding().encode_ordinary(text))
 

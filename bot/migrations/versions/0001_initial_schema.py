@@ -231,7 +231,7 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_example_question_hash"), ["question_hash"], unique=False
         )
-        batch_op.create_index("ix_example_status_updated", ["status", "updated_at"], unique=False)
+        batch_op.create_index("ix_example_updated_at", ["updated_at"], unique=False)
 
     op.create_table(
         "feedback",
@@ -268,7 +268,7 @@ def downgrade() -> None:
 
     op.drop_table("feedback")
     with op.batch_alter_table("example", schema=None) as batch_op:
-        batch_op.drop_index("ix_example_status_updated")
+        batch_op.drop_index("ix_example_updated_at")
         batch_op.drop_index(batch_op.f("ix_example_question_hash"))
 
     op.drop_table("example")
