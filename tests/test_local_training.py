@@ -29,6 +29,7 @@ from bot.demo import demo_examples
 from bot.messages import Incoming
 from bot.models import hf
 from bot.tables import ModelVersion, RunState, TuningRun
+from tuning import local_train
 from tuning.local_run import RunFolder, TrainSpec
 from tuning.providers.base import JobSpec, JobState, JobStatus, ProviderError
 from tuning.providers.local import LocalProvider
@@ -60,7 +61,7 @@ def local_settings(root: Path, tiny: Path, **overrides: Any) -> Settings:
         "local_batch_size": 4,
         "local_max_seq_length": 256,
     }
-    return Settings(_env_file=None, **{**values, **overrides})  # type: ignore[call-arg]
+    return Settings(_env_file=None, **{**values, **overrides})
 
 
 def spec(train: Path, *, method: str = "supervised", run_id: int = 1, **hp: Any) -> JobSpec:
@@ -154,10 +155,13 @@ def dpo_run(root: Path, tiny: Path, sft_run: Run) -> Run:
     train = write_jsonl(root / "dpo.jsonl", [pair] * 4)
     provider = LocalProvider(settings)
     job = spec(train, method="dpo", run_id=2, parent_adapter=sft_run.status.artifact_path, beta=0.5)
-    job_id = start(provider, job)
-    status, events = wait(provider, job_id)
-    assert status.state is JobState.succeeded, (status.error, events)
-    return Run(settings, job_id, status, events)
+    # The trainer's own entry point, in this process: the SFT run already covers the
+    # separate process, and a second one would cost the suite another import of trl.
+    folder = provider.prepare(job)
+    assert local_train.run(TrainSpec.load(folder.spec), folder) == 0
+    status = provider.poll(str(folder.path))
+    assert status.state is JobState.succeeded, (status.error, status.events)
+    return Run(settings, str(folder.path), status, status.events)
 
 
 def test_supervised_run_learns_writes_an_adapter_and_is_recorded(sft_run: Run, core: Any) -> None:
@@ -221,6 +225,25 @@ def test_dpo_on_correction_pairs_continues_from_the_active_adapter(
     assert (adapter / "adapter_config.json").is_file()
     assert not (adapter / "ref").exists()  # the frozen reference copy is not shipped
     assert any("continuing from the adapter" in event for event in dpo_run.events)
+
+
+def test_continuing_finds_the_adapter_of_the_model_it_continues(sft_run: Run) -> None:
+    provider = LocalProvider(sft_run.settings)
+    train = Path(sft_run.job_id) / "train.jsonl"
+    job = JobSpec(
+        run_id=3,
+        method="supervised",
+        train_file=train,
+        validation_file=None,
+        base_model=sft_run.status.model_id or "",  # the active version's model id
+        suffix="afina",
+        seed=1,
+    )
+    written = TrainSpec.load(provider.prepare(job).spec)
+    assert written.parent_adapter == sft_run.status.artifact_path
+    assert written.base_model == sft_run.settings.local_base_model
+    with pytest.raises(ProviderError, match="not a LoRA adapter folder"):
+        provider.prepare(spec(train, parent_adapter=str(train.parent)))
 
 
 def test_in_process_backend_answers_with_the_active_adapter_and_rollback_switches(

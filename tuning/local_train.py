@@ -42,6 +42,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+    # Progress bars drawn into train.log are noise; the per-step lines say how far it got.
+    os.environ.setdefault("HF_DATASETS_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
     return run(TrainSpec.load(args.spec), RunFolder(args.spec.parent))
 
 
@@ -187,7 +190,7 @@ def _trainer(
         "bf16": half == "bfloat16",
         "fp16": half == "float16",
         # Recomputing activations saves GPU memory on real models; on the CPU it only costs time.
-        "gradient_checkpointing": device == "cuda",
+        "activation_checkpointing": device == "cuda",
         "logging_steps": 1,
         "save_strategy": "no",
         "report_to": "none",

@@ -25,6 +25,7 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +38,7 @@ from tuning.providers.base import JobSpec, JobState, JobStatus, ProviderError
 
 logger = logging.getLogger(__name__)
 FINAL = {JobState.succeeded.value, JobState.failed.value, JobState.cancelled.value}
+STARTING_S = 60.0  # a queued run without a pid is still being started for this long
 CURVE_POINTS = 500  # loss points kept in the run's metrics; metrics.jsonl has every step
 _HYPERPARAMETERS = {
     "epochs": float,
@@ -63,6 +65,25 @@ class LocalProvider:
     # --- the Provider interface ----------------------------------------------
     def start(self, spec: JobSpec) -> str:
         """Write the job into a new run folder and start the trainer process; return the folder."""
+        folder = self.prepare(spec)
+        job_id = str(folder.path)
+        with folder.log.open("ab") as log:
+            child = subprocess.Popen(
+                [sys.executable, "-m", "tuning.local_train", "--spec", str(folder.spec)],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                # Its own session: Ctrl-C on the bot does not kill training, and cancel
+                # can stop the trainer with everything it started.
+                start_new_session=True,
+            )
+        self._children[job_id] = child
+        folder.update_status(pid=child.pid)
+        logger.info("local training %s started (pid %d) in %s", folder.path.name, child.pid, job_id)
+        return job_id
+
+    def prepare(self, spec: JobSpec) -> RunFolder:
+        """Check what can be checked now and write the run folder, ready for the trainer."""
         try:
             hf.require_extra(hf.TRAIN_MODULES)
             base = hf.base_model_source(self.settings.local_base_model)
@@ -80,21 +101,7 @@ class LocalProvider:
         folder.write_spec(self._train_spec(spec, model_id, base, train_file))
         folder.update_status(state=JobState.queued.value, model_id=model_id)
         folder.event(f"queued {spec.method} run {model_id} on {base}")
-        job_id = str(folder.path)
-        with folder.log.open("ab") as log:
-            child = subprocess.Popen(
-                [sys.executable, "-m", "tuning.local_train", "--spec", str(folder.spec)],
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                # Its own session: Ctrl-C on the bot does not kill training, and cancel
-                # can stop the trainer with everything it started.
-                start_new_session=True,
-            )
-        self._children[job_id] = child
-        folder.update_status(pid=child.pid)
-        logger.info("local training %s started (pid %d) in %s", model_id, child.pid, job_id)
-        return job_id
+        return folder
 
     def poll(self, job_id: str) -> JobStatus:
         folder = RunFolder(Path(job_id))
@@ -127,8 +134,10 @@ class LocalProvider:
     def activate(self, model_id: str, artifact_path: str | None) -> None:
         """Make `model_id` servable: load its adapter into the LoRA server when there is one.
 
-        Called on promotion and on rollback. Without `LORA_SERVER_URL` there is nothing to
-        do: the in-process `transformers` backend loads adapters itself on first use.
+        Called on promotion and on rollback. It changes nothing the bot answers with (the
+        active version does that), so it may also be called before evaluating a candidate
+        through the server. Without `LORA_SERVER_URL` there is nothing to load: the
+        in-process `transformers` backend loads adapters itself on first use.
         """
         default = self.settings.adapters_dir / model_id / "adapter"
         path = Path(artifact_path) if artifact_path else default
@@ -204,18 +213,13 @@ class LocalProvider:
         if child is not None:
             return child.poll() is None
         pid = status.get("pid")
-        if not pid:
-            return False
+        if not pid:  # being started by another process right now, unless that was long ago
+            return _age_s(status) < STARTING_S
         try:
             os.kill(int(pid), 0)
         except (ProcessLookupError, PermissionError):
             return False
-        # A recycled pid belongs to some other program: check it is our trainer on this job.
-        cmdline = Path(f"/proc/{pid}/cmdline")
-        if cmdline.exists():
-            with contextlib.suppress(OSError):
-                return job_id in cmdline.read_bytes().decode("utf-8", "replace")
-        return True
+        return _is_trainer(int(pid), job_id)
 
     def _reap(self, job_id: str, pid: int) -> None:
         """Wait a little for the trainer to exit, then kill it outright."""
@@ -274,3 +278,28 @@ class LocalProvider:
             metrics["progress"] = {"step": status.get("step", 0), "of": status["max_steps"]}
         metrics["run_folder"] = str(folder.path)
         return metrics
+
+
+def _is_trainer(pid: int, job_id: str) -> bool:
+    """Whether live process `pid` is the trainer of this job (Linux /proc; elsewhere assume so).
+
+    A dead child not yet reaped by its parent is a zombie: not running. A recycled pid
+    runs some other program. An empty command line is a process in the middle of exec.
+    """
+    proc = Path(f"/proc/{pid}")
+    try:
+        state = (proc / "stat").read_text().rsplit(")", 1)[1].split()[0]
+        cmdline = (proc / "cmdline").read_bytes().decode("utf-8", "replace")
+    except (OSError, IndexError):
+        return proc.exists() or not Path("/proc/self").exists()
+    if state in ("Z", "X"):
+        return False
+    return not cmdline or job_id in cmdline
+
+
+def _age_s(status: dict[str, Any]) -> float:
+    try:
+        updated = datetime.fromisoformat(str(status["updated_at"]))
+    except (KeyError, ValueError):
+        return float("inf")
+    return (utcnow() - updated).total_seconds()
