@@ -69,4 +69,14 @@ class BackendCache:
             from bot.models.examples import ExamplesBackend
 
             return ExamplesBackend(self.knowledge)
+        if name == "transformers":
+            from bot.models.transformers_chat import TransformersChat
+
+            return TransformersChat(self.settings, find_adapter=self.adapter_path)
         raise ValueError(f"unknown model backend {name!r}")
+
+    def adapter_path(self, model_id: str) -> str | None:
+        """Where the version answering as `model_id` keeps its LoRA adapter, if it has one."""
+        with session_scope(self.knowledge.engine) as session:
+            version = store.version_by_model_id(session, model_id=model_id)
+            return version.artifact_path if version else None

@@ -106,6 +106,9 @@ class Settings(BaseSettings):
     local_epochs: float = Field(default=2.0, gt=0)
     local_learning_rate: float = Field(default=2e-4, gt=0)
     local_max_steps: int = Field(default=-1)
+    local_batch_size: int = Field(default=4, ge=1)
+    local_max_seq_length: int = Field(default=1024, ge=64)
+    local_allow_cpu: bool = False
     lora_server_url: str | None = None
 
     # --- schedule -----------------------------------------------------------
@@ -127,6 +130,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.afina_home / 'afina.db'}"
+
+    @property
+    def adapters_dir(self) -> Path:
+        """Where local training runs and their LoRA adapters live."""
+        return self.local_output_dir or self.afina_home / "adapters"
 
     @property
     def backend(self) -> Backend:

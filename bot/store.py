@@ -294,6 +294,16 @@ def active_version(session: Session) -> ModelVersion | None:
     ).first()
 
 
+def version_by_model_id(session: Session, *, model_id: str) -> ModelVersion | None:
+    """The newest version answering as `model_id` (ids are unique in practice)."""
+    return session.exec(
+        select(ModelVersion)
+        .where(ModelVersion.model_id == model_id)
+        .order_by(col(ModelVersion.id).desc())
+        .limit(1)
+    ).first()
+
+
 def list_versions(session: Session) -> Sequence[ModelVersion]:
     return session.exec(select(ModelVersion).order_by(col(ModelVersion.id))).all()
 
