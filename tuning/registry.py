@@ -1,0 +1,67 @@
+"""Model versions: which one answers, promotion and rollback.
+
+Every version stays: provider, model id, base model, the version it replaced
+(`parent_id`), the run that made it and its gate scores. Activating a version
+first calls the provider's optional `activate` hook (the self-hosted provider
+loads the adapter into its server there), then flips the active flag in one
+transaction. The responder reads the active version on every answer, so the
+switch takes effect with the next question, in every process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from bot import store
+from bot.app import Core
+from bot.db import session_scope
+from bot.errors import BadInput
+from bot.tables import ModelVersion
+from tuning.providers import get_provider
+from tuning.providers.base import Activates, Provider
+
+ProviderFactory = Callable[[str], Provider]
+
+
+def _default_factory(core: Core) -> ProviderFactory:
+    return lambda name: get_provider(name, core.settings, core)
+
+
+def activate(
+    core: Core, version_id: int, *, providers: ProviderFactory | None = None
+) -> ModelVersion:
+    """Make `version_id` the one that answers, after its provider has made it servable."""
+    with session_scope(core.engine) as session:
+        version = store.get_version(session, version_id=version_id)
+    provider = (providers or _default_factory(core))(version.provider)
+    if isinstance(provider, Activates):
+        provider.activate(version)
+    with session_scope(core.engine) as session:
+        return store.activate_version(session, version_id=version_id)
+
+
+def promote(
+    core: Core, version_id: int, *, providers: ProviderFactory | None = None
+) -> ModelVersion:
+    with session_scope(core.engine) as session:
+        version = store.get_version(session, version_id=version_id)
+        if version.active:
+            raise BadInput(f"Version {version_id} ({version.model_id}) is already active.")
+    return activate(core, version_id, providers=providers)
+
+
+def rollback(
+    core: Core, *, providers: ProviderFactory | None = None
+) -> tuple[ModelVersion, ModelVersion]:
+    """Go back to the version the active one replaced; returns (was active, now active)."""
+    with session_scope(core.engine) as session:
+        current = store.active_version(session)
+        if current is None:
+            raise BadInput("No version is active, so there is nothing to roll back.")
+        if current.parent_id is None:
+            raise BadInput(
+                f"Version {current.id} ({current.model_id}) replaced nothing: "
+                "there is no earlier version to roll back to. `afina models` lists them."
+            )
+        parent_id = current.parent_id
+    return current, activate(core, parent_id, providers=providers)
