@@ -158,7 +158,9 @@ def runs(
         console.print("No training runs yet: `afina train` starts one.")
         return
     table = Table()
-    for name in ("id", "state", "how", "train+holdout", "tokens", "cost", "started"):
+    for name in ("id", "state", "how"):
+        table.add_column(name, no_wrap=True)
+    for name in ("train+holdout", "tokens", "cost", "started"):
         table.add_column(name)
     table.add_column("model", overflow="fold")
     for run in rows:
