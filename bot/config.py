@@ -101,6 +101,7 @@ class Settings(BaseSettings):
     tuning_cost_per_1k_tokens: float = Field(default=0.003, ge=0)
     eval_judge_model: str | None = None
     eval_margin: float = Field(default=0.02, ge=0.0, le=1.0)
+    eval_max_items: int = Field(default=200, ge=1)
     redact_patterns: IdList = Field(default_factory=list)
     redact_keep: IdList = Field(default_factory=list)
 

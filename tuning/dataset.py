@@ -70,7 +70,7 @@ def rules_for(provider: str, settings: Settings) -> Rules:
 def holdout_side(key: str, *, seed: int, share: float) -> bool:
     """True when this conversation belongs to the holdout; the same answer in every run."""
     digest = hashlib.blake2b(f"{seed}:{key}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big") / 2**64 < share
+    return int.from_bytes(digest, "big") < share * 2**64
 
 
 @dataclass(frozen=True)
@@ -210,6 +210,7 @@ class Builder:
             min_examples=rules.min_examples,
         )
         self.seen: set[int] = set()
+        self.sides: dict[str, bool] = {}
         self.reservoir: list[_Entry] = []
         self.replay_seen = 0
         self.random = random.Random(incremental.seed if incremental else settings.tuning_seed)
@@ -219,38 +220,51 @@ class Builder:
         """Redact, dedupe and validate one snapshot row; None when it is dropped."""
         example_id, prompt, answer, rejected, source, key, digest, _updated = row
         self.report.read += 1
-        context: Turns = []
-        changed = False
-        for turn in prompt if isinstance(prompt, list) else []:
-            role = turn.get("role") if isinstance(turn, dict) else None
-            content = turn.get("content") if isinstance(turn, dict) else None
-            if role not in self.rules.roles or role == "system":
-                self.report.drop("bad_role", example_id)
-                return None
-            if not isinstance(content, str) or not content.strip():
-                self.report.drop("empty", example_id)
-                return None
-            clean = self.redact(content)
-            changed = changed or clean != content
-            context.append({"role": role, "content": clean})
-        if not context or context[-1]["role"] != "user":
-            self.report.drop("no_question", example_id)
+        problem = self._shape(prompt, answer)
+        if problem:
+            self.report.drop(problem, example_id)
             return None
-        if not answer or not answer.strip():
-            self.report.drop("empty", example_id)
-            return None
-        clean_answer = self.redact(answer)
-        changed = changed or clean_answer != answer
-        clean_rejected = self.redact(rejected) if rejected else None
-        if changed:  # the stored hash is of the text before redaction
-            digest = content_hash(context, clean_answer)
+        context: Turns = prompt
+        texts = [turn["content"] for turn in prompt]
+        texts.append(answer)
+        if rejected:
+            texts.append(rejected)
+        if self.redact.may_touch(texts):  # rare: most rows hold no `@` and no long number
+            context = [{"role": t["role"], "content": self.redact(t["content"])} for t in prompt]
+            clean_answer = self.redact(answer)
+            clean_rejected = self.redact(rejected) if rejected else None
+            if clean_answer != answer or any(
+                a["content"] != b["content"] for a, b in zip(context, prompt, strict=True)
+            ):  # the stored hash is of the text before redaction
+                digest = content_hash(context, clean_answer)
+            answer, rejected = clean_answer, clean_rejected
+            texts = [*(t["content"] for t in context), answer, rejected or ""]
         if not self._first(digest):
             self.report.drop("duplicate", example_id)
             return None
-        if self._too_long(context, clean_answer, clean_rejected):
+        if self._too_long(context, texts, answer, rejected):
             self.report.drop("too_long", example_id)
             return None
-        return _Entry(example_id, source, key, context, clean_answer, clean_rejected)
+        return _Entry(example_id, source, key, context, answer, rejected)
+
+    def _shape(self, prompt: Any, answer: Any) -> str | None:
+        """Why the row breaks the provider's rules of form, or None."""
+        if not isinstance(prompt, list) or not prompt:
+            return "no_question"
+        roles = self.rules.roles
+        for turn in prompt:
+            if not isinstance(turn, dict):
+                return "bad_role"
+            role, content = turn.get("role"), turn.get("content")
+            if role not in roles or role == "system":
+                return "bad_role"
+            if not isinstance(content, str) or not content.strip():
+                return "empty"
+        if prompt[-1]["role"] != "user":
+            return "no_question"
+        if not isinstance(answer, str) or not answer.strip():
+            return "empty"
+        return None
 
     def _first(self, digest: str) -> bool:
         small = int(digest[:16], 16)  # 64 bits: collisions are negligible at our sizes
@@ -259,12 +273,15 @@ class Builder:
         self.seen.add(small)
         return True
 
-    def _too_long(self, context: Turns, answer: str, rejected: str | None) -> bool:
+    def _too_long(
+        self, context: Turns, texts: list[str], answer: str, rejected: str | None
+    ) -> bool:
         limit = self.rules.max_example_tokens
-        texts = [t["content"] for t in context] + [answer, rejected or ""]
         framing = self.system_tokens + tokens.PER_MESSAGE * (len(context) + 1)
-        # A token is at least one byte: when the bytes fit, the tokens fit; count only otherwise.
-        if framing + sum(len(t.encode()) for t in texts) <= limit:
+        # A token is at least one byte, and a character at most four: when that many bytes
+        # fit, the tokens fit. Only examples near the limit are counted with tiktoken.
+        room = limit - framing
+        if 4 * sum(map(len, texts)) <= room or sum(len(t.encode()) for t in texts) <= room:
             return False
         longest = max(len(answer), len(rejected or ""))
         side = answer if len(answer) == longest else (rejected or "")
@@ -334,10 +351,7 @@ class Builder:
     def _place(
         self, entry: _Entry, updated_at: datetime, handles: dict[str, TextIO], capacity: int
     ) -> None:
-        key = entry.conversation_key or f"example:{entry.example_id}"
-        if holdout_side(
-            key, seed=self.settings.tuning_seed, share=self.settings.tuning_holdout_share
-        ):
+        if self._held_out(entry.conversation_key or f"example:{entry.example_id}"):
             self.report.holdout += 1
             if "holdout" in handles:
                 handles["holdout"].write(
@@ -360,6 +374,18 @@ class Builder:
             self._write(entry, handles)
             return
         self._keep_for_replay(entry, capacity)
+
+    def _held_out(self, key: str) -> bool:
+        """`holdout_side`, remembered: a conversation's rows usually sit close together."""
+        side = self.sides.get(key)
+        if side is None:
+            if len(self.sides) > 50_000:
+                self.sides.clear()
+            side = holdout_side(
+                key, seed=self.settings.tuning_seed, share=self.settings.tuning_holdout_share
+            )
+            self.sides[key] = side
+        return side
 
     def _keep_for_replay(self, entry: _Entry, capacity: int) -> None:
         """Reservoir sampling: every older row has the same chance, in bounded memory."""

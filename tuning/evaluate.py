@@ -1,9 +1,10 @@
 """The promotion gate: a candidate ships only when it is not worse than what answers today.
 
 Both models answer every holdout question (at most `EVAL_MAX_ITEMS`, a fixed
-sample) through the same backends production uses, from the same prompt: the
-brand voice and the conversation, without retrieved examples, so what is
-measured is what training put into the model. Scoring:
+sample that keeps every correction) through the same backends production
+uses, from the same prompt: the brand voice and the conversation, without
+retrieved examples, so what is measured is what training put into the model.
+Scoring:
 
 - with `EVAL_JUDGE_MODEL`: a pairwise LLM judge sees the reference answer and
   both answers, twice, with the order swapped, to cancel its position bias.
@@ -33,7 +34,6 @@ from bot.responder import Target
 
 logger = logging.getLogger(__name__)
 
-EVAL_MAX_ITEMS = 200
 CHRF_ORDER = 6
 CHRF_BETA = 2.0
 
@@ -62,7 +62,7 @@ class HoldoutItem:
         return self.source == "corrected" and bool(self.rejected)
 
 
-def read_holdout(path: Path, *, seed: int, limit: int = EVAL_MAX_ITEMS) -> list[HoldoutItem]:
+def read_holdout(path: Path, *, seed: int, limit: int) -> list[HoldoutItem]:
     """The holdout file, sampled to `limit` items (corrections always kept), in a fixed order."""
     items = []
     with path.open(encoding="utf-8") as handle:

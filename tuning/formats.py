@@ -9,56 +9,55 @@
 - `holdout`: what the evaluation gate needs to ask and to score: the context,
   the reference answer, the rejected original and where the example came from.
 
-The system voice is the same on every line, so its JSON is encoded once and
-spliced in: the bytes are exactly those of `json.dumps` on the whole object.
+Lines are assembled from JSON-encoded strings (the system voice encoded once),
+which is several times faster than `json.dumps` on nested dicts and gives
+exactly its bytes: roles are checked to be plain words before they get here.
 """
 
 from __future__ import annotations
 
 import json
+from json.encoder import encode_basestring  # what json.dumps(str, ensure_ascii=False) does
 from typing import Any
 
 Turns = list[dict[str, Any]]
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
+def _turn(role: str, content: str, tail: str = "") -> str:
+    return '{"role": "' + role + '", "content": ' + encode_basestring(content) + tail + "}"
 
 
 class Formats:
     def __init__(self, system: str) -> None:
         self.system = system
-        self._system = _dumps({"role": "system", "content": system})
+        self._system = _turn("system", system)
 
-    def _with_system(self, turns: Turns) -> str:
-        """`[system, *turns]` as JSON, without encoding the system voice again."""
-        return "[" + self._system + ", " + _dumps(turns)[1:]
+    def _messages(self, turns: list[str]) -> str:
+        return "[" + self._system + ", " + ", ".join(turns) + "]"
 
     def sft(self, context: Turns, answer: str) -> str:
-        turns: Turns = [
-            {"role": "assistant", "content": t["content"], "weight": 0}
-            if t["role"] == "assistant"
-            else {"role": t["role"], "content": t["content"]}
+        turns = [
+            _turn(t["role"], t["content"], ', "weight": 0' if t["role"] == "assistant" else "")
             for t in context
         ]
-        turns.append({"role": "assistant", "content": answer})
-        return '{"messages": ' + self._with_system(turns) + "}"
+        turns.append(_turn("assistant", answer))
+        return '{"messages": ' + self._messages(turns) + "}"
 
     def messages(self, context: Turns, answer: str) -> str:
-        turns: Turns = [{"role": t["role"], "content": t["content"]} for t in context]
-        turns.append({"role": "assistant", "content": answer})
-        return '{"messages": ' + self._with_system(turns) + "}"
+        turns = [_turn(t["role"], t["content"]) for t in context]
+        turns.append(_turn("assistant", answer))
+        return '{"messages": ' + self._messages(turns) + "}"
 
     def dpo(self, context: Turns, preferred: str, rejected: str) -> str:
-        turns: Turns = [{"role": t["role"], "content": t["content"]} for t in context]
+        turns = [_turn(t["role"], t["content"]) for t in context]
         return (
             '{"input": {"messages": '
-            + self._with_system(turns)
-            + '}, "preferred_output": '
-            + _dumps([{"role": "assistant", "content": preferred}])
-            + ', "non_preferred_output": '
-            + _dumps([{"role": "assistant", "content": rejected}])
-            + "}"
+            + self._messages(turns)
+            + '}, "preferred_output": ['
+            + _turn("assistant", preferred)
+            + '], "non_preferred_output": ['
+            + _turn("assistant", rejected)
+            + "]}"
         )
 
     @staticmethod
@@ -71,13 +70,14 @@ class Formats:
         answer: str,
         rejected: str | None,
     ) -> str:
-        return _dumps(
+        return json.dumps(
             {
                 "example_id": example_id,
                 "source": source,
                 "conversation_key": conversation_key,
-                "messages": context,
+                "messages": [{"role": t["role"], "content": t["content"]} for t in context],
                 "answer": answer,
                 "rejected_answer": rejected,
-            }
+            },
+            ensure_ascii=False,
         )

@@ -74,6 +74,13 @@ class Redactor:
         self.patterns = [re.compile(p) for p in patterns]
         self.counts: Counter[str] = Counter()
 
+    def may_touch(self, texts: list[str]) -> bool:
+        """Whether any of these texts could hold something to redact (a cheap, sure test)."""
+        if self.patterns:
+            return True
+        blob = "\n".join(texts)
+        return "@" in blob or _DIGITS.search(blob) is not None
+
     def __call__(self, text: str) -> str:
         if "@" in text:
             text = _EMAIL.sub(self._email, text)

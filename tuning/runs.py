@@ -413,7 +413,9 @@ class Runs:
         current = choose_target(self.settings, active)
         candidate = self._candidate_target(run, version)
         items = read_holdout(
-            Path(run.dataset_path or "") / FILES["holdout"], seed=self.settings.tuning_seed
+            Path(run.dataset_path or "") / FILES["holdout"],
+            seed=self.settings.tuning_seed,
+            limit=self.settings.eval_max_items,
         )
         self._event(
             run,
