@@ -408,3 +408,67 @@ def test_scheduler_retrains_only_when_enough_is_new_and_polls_open_runs(
     assert polled.state == RunState.promoted
     assert {job.id for job in build_scheduler(runs).get_jobs()} == {"retrain", "poll-runs"}
     core.engine.dispose()
+
+
+class SelfHosted:
+    """A provider the way the self-hosted one plugs in: jobs, plus the `activate` hook."""
+
+    name = "local"
+
+    def __init__(self) -> None:
+        self.activated: list[str] = []
+        self.specs: list[JobSpec] = []
+
+    def start(self, spec: JobSpec) -> str:
+        self.specs.append(spec)
+        return f"lora-{spec.run_id}"
+
+    def poll(self, job_id: str) -> Any:
+        from tuning.providers.base import JobState, JobStatus
+
+        return JobStatus(
+            state=JobState.succeeded,
+            model_id=f"afina-{job_id}",
+            trained_tokens=1234,
+            events=["adapter saved"],
+            artifact_path=f"/adapters/{job_id}",
+        )
+
+    def cancel(self, job_id: str) -> None:
+        raise AssertionError("not cancelled in this test")
+
+    def activate(self, version: ModelVersion) -> None:
+        self.activated.append(version.model_id)
+
+
+def test_any_provider_runs_through_the_same_machinery_and_is_activated(
+    make_settings: Any, openai_env: FakeOpenAI
+) -> None:
+    from tuning import registry
+
+    core = build_core(make_settings(local_base_model="tiny-llama"))
+    local = SelfHosted()
+    runs = Runs(core, providers=lambda name: local)
+    first = runs.follow(runs.start(provider="local")[0].id or 0)
+    assert first.state == RunState.promoted and local.activated == ["afina-lora-1"]
+    spec = local.specs[0]
+    assert spec.base_model == "tiny-llama" and spec.train_file.name == "sft.jsonl"
+    assert spec.files["messages"].is_file() and spec.files["dpo"].is_file()
+    add_example(core.engine, "New question?", "New answer 🌿")
+    second = runs.follow(runs.start(provider="local")[0].id or 0)
+    assert local.specs[1].base_model == "afina-lora-1"  # continues from the active adapter
+    assert second.metrics["artifact_path"] == "/adapters/lora-2"
+    registry.rollback(core, providers=lambda name: local)
+    assert local.activated == ["afina-lora-1", "afina-lora-2", "afina-lora-1"]
+    core.engine.dispose()
+
+
+def test_unknown_or_missing_providers_are_one_clear_line(
+    capsys: pytest.CaptureFixture[str], database_url: str
+) -> None:
+    unknown = run(capsys, "train", "--provider", "azure")
+    assert unknown.code == 1
+    assert "Unknown provider 'azure'. Available: examples, openai, local." in unknown.err
+    local = run(capsys, "train", "--provider", "local")
+    assert local.code == 1 and "Traceback" not in local.err
+    assert "local provider" in local.err or "LOCAL_BASE_MODEL" in local.err
