@@ -137,6 +137,8 @@ class Report:
         ]
         if self.new or self.replay:
             out.append(f"Incremental: {self.new:,} new + {self.replay:,} replayed older ones.")
+        if self.train_tokens:
+            out.append(f"Training file: {self.train_tokens:,} tokens an epoch (tiktoken).")
         for reason, n in sorted(self.dropped.items(), key=lambda kv: -kv[1]):
             text = REASONS.get(reason, reason)
             if reason == "too_long":

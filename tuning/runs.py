@@ -45,12 +45,21 @@ from tuning.dataset import FILES, Incremental, build_dataset, rules_for
 from tuning.evaluate import Gate, GateError, read_holdout
 from tuning.notify import LoggingNotifier, RunNotifier
 from tuning.providers import get_provider
-from tuning.providers.base import JobSpec, JobState, Provider, ProviderError, Rules, gated
+from tuning.providers.base import (
+    JobSpec,
+    JobState,
+    JobStatus,
+    Provider,
+    ProviderError,
+    Rules,
+    gated,
+)
 
 logger = logging.getLogger(__name__)
 
 LEASE = "tuning"
 LEASE_TTL = timedelta(minutes=15)
+LEASE_RENEW_S = 60.0
 MAX_EVAL_ATTEMPTS = 3
 SNAPSHOT_OVERLAP = timedelta(seconds=5)  # a row may commit a little after its timestamp
 
@@ -99,6 +108,7 @@ class Runs:
         self._make = providers or (lambda name: get_provider(name, core.settings, core))
         self._providers: dict[str, Provider] = {}
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._renewed = time.monotonic()
 
     def provider(self, name: str) -> Provider:
         if name not in self._providers:
@@ -124,6 +134,15 @@ class Runs:
     def _drop_lease(self) -> None:
         with session_scope(self.core.engine) as session:
             store.drop_lease(session, name=LEASE, owner=self.owner)
+
+    def _renew(self, *_progress: int) -> None:
+        """Keep the lease through a long step (a big dataset, a slow judge), once a minute."""
+        now = time.monotonic()
+        if now - self._renewed < LEASE_RENEW_S:
+            return
+        self._renewed = now
+        with session_scope(self.core.engine) as session:
+            store.take_lease(session, name=LEASE, owner=self.owner, until=utcnow() + LEASE_TTL)
 
     # --- starting ------------------------------------------------------------
     def start(
@@ -250,7 +269,13 @@ class Runs:
             incremental, base = self._lineage(session, run, provider)
             upto = run.max_example_id or store.max_example_id(session)
             total = store.count_snapshot(session, upto_id=upto)
-            with self.rows_progress(total) as advance:
+            with self.rows_progress(total) as show:
+
+                def advance(rows: int) -> None:
+                    self._renew()
+                    if show is not None:
+                        show(rows)
+
                 built = build_dataset(
                     session,
                     self.settings,
@@ -374,6 +399,8 @@ class Runs:
             fresh.metrics = {**fresh.metrics, "job": status.metrics}
             if status.artifact_path:
                 fresh.metrics = {**fresh.metrics, "artifact_path": status.artifact_path}
+            if status.state == JobState.succeeded and not status.model_id:
+                status = JobStatus(JobState.failed, error="it succeeded without naming a model")
             if status.state == JobState.succeeded:
                 fresh.result_model_id = status.model_id
                 fresh.state = RunState.evaluating
@@ -424,7 +451,7 @@ class Runs:
         )
         try:
             verdict = Gate(self.settings, self.core.responder.backends).evaluate(
-                items, candidate=candidate, current=current
+                items, candidate=candidate, current=current, progress=self._renew
             )
         except GateError as exc:
             attempts = int(run.metrics.get("eval_attempts", 0)) + 1

@@ -309,6 +309,7 @@ def export(
                 folder,
                 rules=rules_for(provider, settings),
                 upto_id=upto,
+                count_tokens=False,  # a run counts what it sends; here it only slows big exports
                 progress=advance,
             )
     for line in built.report.lines():
