@@ -450,7 +450,8 @@ def test_any_provider_runs_through_the_same_machinery_and_is_activated(
     local = SelfHosted()
     runs = Runs(core, providers=lambda name: local)
     first = runs.follow(runs.start(provider="local")[0].id or 0)
-    assert first.state == RunState.promoted and local.activated == ["afina-lora-1"]
+    assert first.state == RunState.promoted
+    assert local.activated == ["afina-lora-1", "afina-lora-1"]  # for the gate, then to go live
     spec = local.specs[0]
     assert spec.base_model == "tiny-llama" and spec.train_file.name == "sft.jsonl"
     assert spec.files["messages"].is_file() and spec.files["dpo"].is_file()
@@ -459,7 +460,23 @@ def test_any_provider_runs_through_the_same_machinery_and_is_activated(
     assert local.specs[1].base_model == "afina-lora-1"  # continues from the active adapter
     assert second.metrics["artifact_path"] == "/adapters/lora-2"
     registry.rollback(core, providers=lambda name: local)
-    assert local.activated == ["afina-lora-1", "afina-lora-2", "afina-lora-1"]
+    assert local.activated[2:] == ["afina-lora-2", "afina-lora-2", "afina-lora-1"]
+    core.engine.dispose()
+
+
+class SelfHostedByFields(SelfHosted):
+    def activate(self, model_id: str, artifact_path: str | None) -> None:  # type: ignore[override]
+        self.activated.append(f"{model_id} from {artifact_path}")
+
+
+def test_the_activate_hook_may_take_model_id_and_artifact_path(
+    make_settings: Any, openai_env: FakeOpenAI
+) -> None:
+    core = build_core(make_settings(local_base_model="tiny-llama"))
+    local = SelfHostedByFields()
+    runs = Runs(core, providers=lambda name: local)
+    assert runs.follow(runs.start(provider="local")[0].id or 0).state == RunState.promoted
+    assert local.activated == ["afina-lora-1 from /adapters/lora-1"] * 2
     core.engine.dispose()
 
 

@@ -10,6 +10,7 @@ switch takes effect with the next question, in every process.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 
 from bot import store
@@ -18,7 +19,7 @@ from bot.db import session_scope
 from bot.errors import BadInput
 from bot.tables import ModelVersion
 from tuning.providers import get_provider
-from tuning.providers.base import Activates, Provider
+from tuning.providers.base import Provider
 
 ProviderFactory = Callable[[str], Provider]
 
@@ -33,11 +34,25 @@ def activate(
     """Make `version_id` the one that answers, after its provider has made it servable."""
     with session_scope(core.engine) as session:
         version = store.get_version(session, version_id=version_id)
-    provider = (providers or _default_factory(core))(version.provider)
-    if isinstance(provider, Activates):
-        provider.activate(version)
+    make_servable((providers or _default_factory(core))(version.provider), version)
     with session_scope(core.engine) as session:
         return store.activate_version(session, version_id=version_id)
+
+
+def make_servable(provider: Provider, version: ModelVersion) -> None:
+    """Call the provider's optional `activate` hook (see `base.Activates`) for `version`.
+
+    The documented form is `activate(version)`; a provider may instead take the
+    two fields it needs, `activate(model_id, artifact_path)`, as the self-hosted
+    provider does.
+    """
+    hook = getattr(provider, "activate", None)
+    if hook is None:
+        return
+    if len(inspect.signature(hook).parameters) >= 2:
+        hook(version.model_id, version.artifact_path)
+    else:
+        hook(version)
 
 
 def promote(

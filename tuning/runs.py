@@ -439,6 +439,7 @@ class Runs:
             session.add(version)
         current = choose_target(self.settings, active)
         candidate = self._candidate_target(run, version)
+        registry.make_servable(provider, version)  # e.g. load the adapter the gate will ask
         items = read_holdout(
             Path(run.dataset_path or "") / FILES["holdout"],
             seed=self.settings.tuning_seed,

@@ -84,11 +84,13 @@ class Provider(Protocol):
 
 @runtime_checkable
 class Activates(Protocol):
-    """Optional hook: make a version servable before it becomes active (promote or rollback).
+    """Optional hook: make a version servable (`tuning.registry.make_servable` calls it).
 
-    The self-hosted provider loads the version's LoRA adapter into the serving
-    process here. It is called before the database switches the active
-    version, so a failure leaves the old version answering.
+    Called before the gate asks a candidate anything, and on promote and
+    rollback before the database switches the active version, so a failure
+    leaves the old version answering. The self-hosted provider loads the
+    version's LoRA adapter into the serving process here. The hook may also
+    take the two fields it needs: `activate(model_id, artifact_path)`.
     """
 
     def activate(self, version: ModelVersion) -> None: ...
