@@ -23,7 +23,11 @@ def _default_home() -> Path:
 
 
 def _split_ids(value: object) -> object:
-    """Accept `U1,U2` or `U1 U2` from the environment as well as a list."""
+    """Accept `U1,U2` or `U1 U2` from the environment as well as a list (or a JSON list)."""
+    if isinstance(value, str) and value.lstrip().startswith("["):
+        import json
+
+        return json.loads(value)  # for regexes that hold commas or spaces
     if isinstance(value, str):
         return [part for part in value.replace(",", " ").split() if part]
     return value
@@ -97,7 +101,9 @@ class Settings(BaseSettings):
     tuning_cost_per_1k_tokens: float = Field(default=0.003, ge=0)
     eval_judge_model: str | None = None
     eval_margin: float = Field(default=0.02, ge=0.0, le=1.0)
+    eval_max_items: int = Field(default=200, ge=1)
     redact_patterns: IdList = Field(default_factory=list)
+    redact_keep: IdList = Field(default_factory=list)
 
     # --- local (self-hosted) training ------------------------------------
     local_base_model: str | None = None
@@ -119,7 +125,12 @@ class Settings(BaseSettings):
     log_level: str = "INFO"
 
     @field_validator(
-        "reviewers", "slack_reviewers", "telegram_reviewers", "redact_patterns", mode="before"
+        "reviewers",
+        "slack_reviewers",
+        "telegram_reviewers",
+        "redact_patterns",
+        "redact_keep",
+        mode="before",
     )
     @classmethod
     def _ids(cls, value: object) -> object:

@@ -10,8 +10,9 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, update
+from sqlalchemy import func, or_, update
 from sqlalchemy import select as sa_select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
 from bot.errors import NotFound
@@ -22,10 +23,14 @@ from bot.tables import (
     ExampleStatus,
     Feedback,
     FeedbackKind,
+    Lease,
     Message,
     ModelVersion,
     ProcessedEvent,
     Reply,
+    RunState,
+    TuningEvent,
+    TuningRun,
     utcnow,
 )
 from bot.text import content_hash, question_hash
@@ -335,3 +340,173 @@ def add_version(session: Session, version: ModelVersion, *, activate: bool) -> M
     if activate:
         activate_version(session, version_id=version.id or 0)
     return version
+
+
+# --- training snapshots, runs and leases ------------------------------------
+
+SNAPSHOT_COLUMNS = (
+    col(Example.id),
+    col(Example.prompt),
+    col(Example.answer),
+    col(Example.rejected_answer),
+    col(Example.source),
+    col(Example.conversation_key),
+    col(Example.content_hash),
+    col(Example.updated_at),
+)
+
+
+def max_example_id(session: Session) -> int:
+    return int(session.exec(select(func.max(Example.id))).one() or 0)
+
+
+def count_snapshot(session: Session, *, upto_id: int) -> int:
+    """How many accepted examples a snapshot up to `upto_id` reads."""
+    query = (
+        select(func.count())
+        .select_from(Example)
+        .where(Example.status == ExampleStatus.accepted)
+        .where(col(Example.id) <= upto_id)
+    )
+    return int(session.exec(query).one())
+
+
+def count_new_examples(
+    session: Session,
+    *,
+    upto_id: int,
+    after_id: int,
+    since: datetime,
+    seen: Sequence[int] = (),
+) -> int:
+    """Accepted examples a retrain has not seen: newer ids, or accepted since the last snapshot."""
+    recent = col(Example.updated_at) >= since
+    if seen:
+        recent = recent & col(Example.id).not_in(list(seen))
+    query = (
+        select(func.count())
+        .select_from(Example)
+        .where(Example.status == ExampleStatus.accepted)
+        .where(col(Example.id) <= upto_id)
+        .where(or_(col(Example.id) > after_id, recent))
+    )
+    return int(session.exec(query).one())
+
+
+def snapshot_rows(session: Session, *, upto_id: int, batch: int = 5000) -> Iterator[Any]:
+    """The accepted examples up to `upto_id` as plain rows (no ORM objects), streamed in id order.
+
+    Rows carry `SNAPSHOT_COLUMNS` in order. On PostgreSQL this is a server-side
+    cursor, so a million examples never sit in memory at once.
+    """
+    query = (
+        sa_select(*SNAPSHOT_COLUMNS)
+        .where(col(Example.status) == ExampleStatus.accepted)
+        .where(col(Example.id) <= upto_id)
+        .order_by(col(Example.id))
+        .execution_options(yield_per=batch)
+    )
+    yield from session.execute(query)
+
+
+def add_run(session: Session, run: TuningRun) -> TuningRun:
+    session.add(run)
+    session.flush()
+    return run
+
+
+def get_run(session: Session, *, run_id: int) -> TuningRun:
+    run = session.get(TuningRun, run_id)
+    if run is None:
+        raise NotFound(f"No training run {run_id}: `afina runs` lists them.")
+    return run
+
+
+def save_run(session: Session, run: TuningRun) -> TuningRun:
+    run.updated_at = utcnow()
+    session.add(run)
+    session.flush()
+    return run
+
+
+def list_runs(session: Session, *, limit: int = 20) -> Sequence[TuningRun]:
+    return session.exec(select(TuningRun).order_by(col(TuningRun.id).desc()).limit(limit)).all()
+
+
+def open_runs(session: Session) -> Sequence[TuningRun]:
+    """Runs not yet in a final state, oldest first."""
+    final = [
+        RunState.promoted.value,
+        RunState.rejected.value,
+        RunState.failed.value,
+        RunState.cancelled.value,
+    ]
+    return session.exec(
+        select(TuningRun).where(col(TuningRun.state).not_in(final)).order_by(col(TuningRun.id))
+    ).all()
+
+
+def last_run(session: Session, *, provider: str, states: Sequence[RunState]) -> TuningRun | None:
+    return session.exec(
+        select(TuningRun)
+        .where(TuningRun.provider == provider)
+        .where(col(TuningRun.state).in_([s.value for s in states]))
+        .order_by(col(TuningRun.id).desc())
+        .limit(1)
+    ).first()
+
+
+def add_run_event(session: Session, *, run_id: int, message: str, level: str = "info") -> None:
+    session.add(TuningEvent(run_id=run_id, message=message, level=level))
+    session.flush()
+
+
+def run_events(session: Session, *, run_id: int, after_id: int = 0) -> Sequence[TuningEvent]:
+    return session.exec(
+        select(TuningEvent)
+        .where(TuningEvent.run_id == run_id)
+        .where(col(TuningEvent.id) > after_id)
+        .order_by(col(TuningEvent.id))
+    ).all()
+
+
+def version_for_run(session: Session, *, run_id: int) -> ModelVersion | None:
+    return session.exec(select(ModelVersion).where(ModelVersion.run_id == run_id)).first()
+
+
+def get_lease(session: Session, *, name: str) -> Lease | None:
+    return session.get(Lease, name)
+
+
+def take_lease(
+    session: Session, *, name: str, owner: str, until: datetime, replace: str | None = None
+) -> bool:
+    """Hold the named lease until `until` if it is free, expired, ours, or held by `replace`.
+
+    Compare-and-set in one statement, so two processes can never both win.
+    """
+    now = utcnow()
+    holders = [owner] if replace is None else [owner, replace]
+    result = session.execute(
+        update(Lease)
+        .where(col(Lease.name) == name)
+        .where(or_(col(Lease.expires_at) < now, col(Lease.owner).in_(holders)))
+        .values(owner=owner, expires_at=until)
+    )
+    if int(result.rowcount or 0):  # type: ignore[attr-defined]
+        return True
+    if session.get(Lease, name) is not None:
+        return False
+    try:
+        with session.begin_nested():
+            session.add(Lease(name=name, owner=owner, expires_at=until))
+    except IntegrityError:  # another process inserted it first
+        return False
+    return True
+
+
+def drop_lease(session: Session, *, name: str, owner: str) -> None:
+    lease = session.get(Lease, name)
+    if lease is not None and lease.owner == owner:
+        session.delete(lease)
+        session.flush()

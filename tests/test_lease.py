@@ -1,29 +1,32 @@
-"""One holder at a time, across processes and threads, on SQLite and PostgreSQL."""
+"""The tuning lease: one holder at a time across threads (and so processes), expiry frees it."""
 
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from bot import lease
-from bot.db import make_engine, migrate
+from bot import store
+from bot.db import make_engine, migrate, session_scope
+from bot.tables import utcnow
 
 
 def test_only_one_owner_and_expiry_frees_it(database_url: str) -> None:
     engine = make_engine(database_url)
     migrate(engine)
-    ttl = timedelta(minutes=5)
+    soon = utcnow() + timedelta(minutes=5)
+
+    def take(owner: str, until: object = soon) -> bool:
+        with session_scope(engine) as session:
+            return store.take_lease(session, name="retrain", owner=owner, until=until)  # type: ignore[arg-type]
+
     with ThreadPoolExecutor(8) as pool:
-        results = list(
-            pool.map(
-                lambda i: lease.acquire(engine, name="retrain", owner=f"w{i}", ttl=ttl), range(8)
-            )
-        )
+        results = list(pool.map(lambda i: take(f"w{i}"), range(8)))
     assert results.count(True) == 1
     winner = f"w{results.index(True)}"
-    assert lease.acquire(engine, name="retrain", owner=winner, ttl=ttl)  # renewal
-    assert not lease.acquire(engine, name="retrain", owner="other", ttl=ttl)
-    assert lease.release(engine, name="retrain", owner=winner)
-    assert lease.acquire(engine, name="retrain", owner="other", ttl=timedelta(seconds=-1))
-    assert lease.acquire(engine, name="retrain", owner="third", ttl=ttl)  # the expired one is taken
+    assert take(winner)  # renewal
+    assert not take("other")
+    with session_scope(engine) as session:
+        store.drop_lease(session, name="retrain", owner=winner)
+    assert take("other", utcnow() - timedelta(seconds=1))  # taken, but already expired
+    assert take("third")
     engine.dispose()

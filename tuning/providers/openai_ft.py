@@ -1,0 +1,185 @@
+"""OpenAI fine-tuning jobs through the `openai` client: upload, create, poll, cancel.
+
+Starting is idempotent per run: the uploaded file is named after the run's key
+and the job carries it in its metadata, so a process killed between "job
+created" and "job id stored" finds the same job again instead of paying for a
+second one.
+
+OpenAI stopped accepting new fine-tuning jobs from new organisations, and stops
+for everyone on 2027-01-06. That refusal becomes one clear sentence that names
+the providers that still work, never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+import openai
+
+from bot.config import Settings
+from bot.models.openai_chat import make_client
+from tuning.providers.base import JobSpec, JobState, JobStatus, ProviderError
+
+logger = logging.getLogger(__name__)
+
+STATES = {
+    "validating_files": JobState.queued,
+    "queued": JobState.queued,
+    "running": JobState.running,
+    "succeeded": JobState.succeeded,
+    "failed": JobState.failed,
+    "cancelled": JobState.cancelled,
+}
+REFUSED = (
+    "OpenAI refused to start a fine-tuning job ({detail}). OpenAI no longer accepts new "
+    "fine-tuning jobs from new organisations, and from 2027-01-06 from anyone. Train with "
+    "another provider: `afina train --provider local` (LoRA on your own GPU, TUNING_PROVIDER="
+    "local) or `--provider examples` (offline retrieval index, no training)."
+)
+_REFUSAL_HINTS = ("not available", "no longer", "unavailable", "deprecat", "not allowed")
+RUN_KEY = "afina_run"
+
+
+def is_refusal(exc: openai.APIStatusError) -> bool:
+    """A refusal to fine-tune at all, as opposed to a bad request for this one job."""
+    if exc.status_code == 403:
+        return True
+    text = f"{getattr(exc, 'code', '') or ''} {_message(exc)}".lower().replace("_", "-")
+    about_fine_tuning = "fine-tun" in text
+    return (
+        exc.status_code in {400, 404}
+        and about_fine_tuning
+        and any(h in text for h in _REFUSAL_HINTS)
+    )
+
+
+def _message(exc: openai.APIStatusError) -> str:
+    body = exc.body
+    if isinstance(body, dict):
+        error = body.get("error", body)
+        if isinstance(error, dict) and error.get("message"):
+            return str(error["message"])
+    return exc.message
+
+
+def translate(exc: openai.OpenAIError, doing: str) -> ProviderError:
+    """An `openai` error as a sentence a person can act on (never the key)."""
+    if isinstance(exc, openai.APIStatusError):
+        detail = f"HTTP {exc.status_code}: {_message(exc)}"
+        if exc.status_code == 401:
+            return ProviderError(
+                f"OpenAI rejected the API key while {doing}: check OPENAI_API_KEY."
+            )
+        if exc.status_code == 429 or exc.status_code >= 500:
+            return ProviderError(f"OpenAI is busy ({detail}) while {doing}.", retry=True)
+        return ProviderError(f"OpenAI refused {doing} ({detail}).")
+    if isinstance(exc, openai.APIConnectionError):  # includes timeouts
+        return ProviderError(f"OpenAI could not be reached while {doing}.", retry=True)
+    return ProviderError(f"OpenAI error while {doing}: {type(exc).__name__}.")
+
+
+class OpenAIProvider:
+    name = "openai"
+
+    def __init__(self, settings: Settings, client: openai.OpenAI | None = None) -> None:
+        self.settings = settings
+        self.client = client or make_client(settings)
+        self.seen_event: dict[str, str] = {}  # job id -> newest event id already reported
+
+    # --- start -------------------------------------------------------------
+    def start(self, spec: JobSpec) -> str:
+        try:
+            existing = self._find(spec.run_key) if spec.run_key else None
+            if existing is not None:
+                logger.info("run %s already has OpenAI job %s", spec.run_id, existing)
+                return existing
+            training = self._upload(spec.train_file, spec.run_key, "train")
+            validation = (
+                self._upload(spec.validation_file, spec.run_key, "validation")
+                if spec.validation_file
+                else None
+            )
+            return self._create(spec, training, validation)
+        except openai.APIStatusError as exc:
+            if is_refusal(exc):
+                raise ProviderError(REFUSED.format(detail=_message(exc))) from None
+            raise translate(exc, "starting the fine-tuning job") from None
+        except openai.OpenAIError as exc:
+            raise translate(exc, "starting the fine-tuning job") from None
+
+    def _find(self, run_key: str) -> str | None:
+        page = self.client.fine_tuning.jobs.list(metadata={RUN_KEY: run_key}, limit=10)
+        for job in page.data:
+            if (job.metadata or {}).get(RUN_KEY) == run_key and job.status != "cancelled":
+                return job.id
+        return None
+
+    def _upload(self, path: Path, run_key: str, kind: str) -> str:
+        name = f"afina-{run_key or 'export'}-{kind}.jsonl"
+        size = path.stat().st_size
+        if run_key:  # a restart after the upload reuses the file
+            for known in self.client.files.list(purpose="fine-tune"):
+                if known.filename == name and known.bytes == size:
+                    return known.id
+        with path.open("rb") as handle:
+            uploaded = self.client.files.create(file=(name, handle), purpose="fine-tune")
+        return uploaded.id
+
+    def _create(self, spec: JobSpec, training: str, validation: str | None) -> str:
+        method: dict[str, Any] = {"type": spec.method}
+        if spec.hyperparameters:
+            method[spec.method] = {"hyperparameters": spec.hyperparameters}
+        metadata = {**spec.metadata, RUN_KEY: spec.run_key} if spec.run_key else spec.metadata
+        job = self.client.fine_tuning.jobs.create(
+            model=spec.base_model,
+            training_file=training,
+            validation_file=validation,
+            method=method,  # type: ignore[arg-type]
+            suffix=spec.suffix,
+            seed=spec.seed,
+            metadata=metadata or None,
+        )
+        return job.id
+
+    # --- poll / cancel -----------------------------------------------------
+    def poll(self, job_id: str) -> JobStatus:
+        try:
+            job = self.client.fine_tuning.jobs.retrieve(job_id)
+            events = self._new_events(job_id)
+        except openai.OpenAIError as exc:
+            raise translate(exc, f"checking job {job_id}") from None
+        state = STATES.get(job.status, JobState.running)
+        error = None
+        if state == JobState.failed:
+            error = job.error.message if job.error else "the job failed without a reason"
+        files = [f for f in (job.training_file, job.validation_file) if f]
+        return JobStatus(
+            state=state,
+            model_id=job.fine_tuned_model,
+            trained_tokens=job.trained_tokens or 0,
+            events=events,
+            error=error,
+            metrics={"status": job.status, "result_files": list(job.result_files or [])},
+            file_ids=files,
+        )
+
+    def _new_events(self, job_id: str) -> list[str]:
+        """Events since the last poll, oldest first (the API lists newest first)."""
+        page = self.client.fine_tuning.jobs.list_events(job_id, limit=100)
+        fresh = []
+        last = self.seen_event.get(job_id)
+        for event in page.data:
+            if event.id == last:
+                break
+            fresh.append(event)
+        if page.data:
+            self.seen_event[job_id] = page.data[0].id
+        return [e.message for e in reversed(fresh)]
+
+    def cancel(self, job_id: str) -> None:
+        try:
+            self.client.fine_tuning.jobs.cancel(job_id)
+        except openai.OpenAIError as exc:
+            raise translate(exc, f"cancelling job {job_id}") from None
