@@ -53,6 +53,28 @@ def open_conversation(
     return conversation
 
 
+def find_open_conversation(
+    session: Session, *, channel: str, chat_id: str, thread_id: str = ""
+) -> Conversation | None:
+    """The open conversation for this chat/thread, without opening one."""
+    return session.exec(
+        select(Conversation)
+        .where(Conversation.channel == channel)
+        .where(Conversation.chat_id == chat_id)
+        .where(Conversation.thread_id == thread_id)
+        .where(col(Conversation.closed_at).is_(None))
+        .order_by(col(Conversation.id).desc())
+        .limit(1)
+    ).first()
+
+
+def get_conversation(session: Session, *, conversation_id: int) -> Conversation:
+    conversation = session.get(Conversation, conversation_id)
+    if conversation is None:
+        raise NotFound(f"No conversation with id {conversation_id}.")
+    return conversation
+
+
 def close_conversation(session: Session, *, channel: str, chat_id: str, thread_id: str = "") -> int:
     """Close the open conversation(s) of a chat so the next message starts afresh."""
     result = session.execute(
