@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+import signal
+from types import FrameType
 from typing import TYPE_CHECKING
 
 import typer
@@ -31,6 +33,8 @@ def slack(
     client = make_client(settings)
     app = build_slack_app(the_core, settings, client)
     executor = app.listener_runner.listener_executor
+    for stop in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop, _stop)
     try:
         if settings.slack_app_token is not None:
             _socket_mode(app, settings.slack_app_token.get_secret_value())
@@ -39,6 +43,14 @@ def slack(
     finally:
         # Let answers already being written finish; drop the ones not started.
         executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _stop(signum: int, frame: FrameType | None) -> None:
+    """Ctrl-C or SIGTERM: leave the server loop through `finally`, exit 0, no traceback.
+
+    uvicorn shuts down gracefully on these signals and then raises them again; this
+    handler turns that into a clean exit after the answers in flight are written."""
+    raise SystemExit(0)
 
 
 def _socket_mode(app: App, app_token: str) -> None:

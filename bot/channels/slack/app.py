@@ -29,6 +29,17 @@ logger = logging.getLogger(__name__)
 WORKERS = 256
 
 
+class _TokenNotice(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN itself and warns it goes unused beside our client; the client
+    carries that very token, so the warning would only puzzle whoever reads the log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+logging.getLogger("slack_bolt.App").addFilter(_TokenNotice())
+
+
 def make_client(settings: Settings) -> WebClient:
     """A Web API client for SLACK_API_URL that waits out Slack's rate limits (twice at most)."""
     if settings.slack_bot_token is None:
