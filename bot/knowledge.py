@@ -2,8 +2,10 @@
 
 Every answer first calls `refresh()`, which reads only the examples touched
 since the last look (an indexed `updated_at` query), so a reviewer's correction
-saved by any process is found by the very next question. The watermark steps
-back a few seconds because a row may commit a little after its timestamp.
+saved by any process is found by the very next question. The watermark is the
+time of the last look, stepped back a few seconds because a row may commit a
+little after its timestamp (stepping back from the newest row instead would
+re-read the last batch of changes, e.g. a whole import, on every answer).
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from sqlmodel import Session
 
 from bot import store
 from bot.retrieval import Index
-from bot.tables import Example, ExampleStatus
+from bot.tables import Example, ExampleStatus, utcnow
 
 OVERLAP = timedelta(seconds=5)
 COMPACT_AFTER = 2000  # delta size at which folding it into the matrix pays off
@@ -43,6 +45,7 @@ class Knowledge:
 
     def refresh(self) -> None:
         with self._lock, Session(self.engine) as session:
+            looked_at = utcnow()
             first = self.watermark is None
             newest = self.watermark
             accepted: list[tuple[int, str]] = []
@@ -59,7 +62,7 @@ class Knowledge:
             elif len(self.index.delta.keys) > COMPACT_AFTER:
                 self.index.compact()
             if newest is not None:
-                self.watermark = newest - OVERLAP
+                self.watermark = max(newest, looked_at) - OVERLAP
 
     def _apply(self, example: Example) -> None:
         key = example.id or 0
