@@ -64,6 +64,9 @@ class Shown:
 class FakeSlack(FakeServer):
     def __init__(self, token: str = BOT_TOKEN) -> None:
         super().__init__()
+        # http.server listens with a backlog of 5: a burst of calls would see refused
+        # connections and 1-second SYN retries that real Slack never causes.
+        self.httpd.socket.listen(1024)
         self.token = token
         self.log: list[Call] = []
         self.messages: dict[str, Shown] = {}

@@ -20,8 +20,8 @@ from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.slack_server import BOT_TOKEN, SIGNING_SECRET, FakeSlack, event, signed
 
 # Pacings that make the path deterministic on a busy machine: answers posted whole, or streamed.
-WHOLE = Pacing(quiet_s=30.0)
-STREAMED = Pacing(quiet_s=0.0, flush_s=0.0, flush_chars=1)
+WHOLE = Pacing(status_after_s=30.0, hold_s=30.0, flush_chars=10**6)
+STREAMED = Pacing(hold_s=0.0, flush_s=0.0, flush_chars=1)
 
 
 class SlowOpenAI(FakeOpenAI):

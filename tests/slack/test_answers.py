@@ -44,7 +44,7 @@ def test_mention_is_answered_in_a_thread_with_a_status_then_a_stream(
     slow_openai.delay_s = 0.4
     slow_openai.reply("Free on orders over €35 🌱 Below that it's €3.95 in mainland Spain.")
     bot = start_bot(
-        pacing=Pacing(quiet_s=0.1),
+        pacing=Pacing(status_after_s=0.1, hold_s=0.0),
         openai_api_key="sk-test",
         openai_base_url=slow_openai.base_url,
     )
@@ -66,7 +66,7 @@ def test_mention_is_answered_in_a_thread_with_a_status_then_a_stream(
 
 
 def test_a_long_streamed_answer_continues_in_clean_messages(start_bot: Any) -> None:
-    bot = start_bot(pacing=Pacing(quiet_s=0.0, flush_s=0.0, part_chars=120, lookahead_chars=40))
+    bot = start_bot(pacing=Pacing(hold_s=0.0, flush_s=0.0, part_chars=120, lookahead_chars=40))
     bot.deliver(message("How much is shipping?", channel="D0ANA", channel_type="im"))
 
     bot.slack.wait_answered()

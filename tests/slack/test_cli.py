@@ -11,7 +11,6 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from typing import Any
 
 import pytest
 
@@ -28,6 +27,13 @@ from tests.fakes.slack_server import (
 from tests.slack.conftest import SlowOpenAI
 
 AFINA = str(Path(sys.executable).parent / "afina")
+LONG_ANSWER = " ".join(
+    [
+        "Free on orders over €35 🌱 Below that it's €3.95 in mainland Spain (24–48h)",
+        "and €6.95 to the rest of the EU (3–5 working days).",
+    ]
+    * 6
+)
 
 
 def free_port() -> int:
@@ -61,8 +67,8 @@ def post(url: str, body: str, headers: dict[str, str]) -> int:
 def test_afina_slack_answers_a_signed_mention_over_http(
     tmp_path: Path, fake_slack: FakeSlack, slow_openai: SlowOpenAI
 ) -> None:
-    slow_openai.delay_s = 0.5  # slow enough to show the status and stream
-    slow_openai.reply("Free on orders over €35 🌱 Below that it's €3.95 in mainland Spain.")
+    slow_openai.delay_s = 0.5  # slow enough for "is thinking…"
+    slow_openai.reply(LONG_ANSWER)  # long enough to stream even when it all arrives at once
     port = free_port()
     env = {
         **os.environ,
@@ -92,7 +98,7 @@ def test_afina_slack_answers_a_signed_mention_over_http(
 
         (answer,) = fake_slack.wait_answered(timeout=20)
         assert answer.thread_ts == asked["ts"] and answer.streamed
-        assert answer.text.startswith("Free on orders over €35")
+        assert answer.text == LONG_ANSWER
         assert answer.block_types() == ["context_actions", "actions"]
         assert "assistant.threads.setStatus" in fake_slack.methods()
     finally:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 from starlette.testclient import TestClient
@@ -38,3 +39,14 @@ def test_a_forged_event_is_never_answered(start_bot: Any) -> None:
     assert client.post(EVENTS_PATH, content=body, headers=signed(body, "wrong")).status_code == 401
     bot.drain()
     assert bot.slack.calls("chat.postMessage") == []
+
+
+def test_the_manifest_subscribes_to_everything_the_bot_handles() -> None:
+    manifest = (Path(__file__).parents[2] / "slack" / "manifest.yml").read_text()
+    events = ("app_mention", "message.im", "message.channels", "message.groups", "reaction_added")
+    for name in events:
+        assert f"- {name}" in manifest
+    for scope in ("app_mentions:read", "chat:write", "im:history", "channels:history"):
+        assert f"- {scope}" in manifest
+    assert "- reactions:read" in manifest
+    assert manifest.count("request_url: https://YOUR-HOST/slack/events") == 2

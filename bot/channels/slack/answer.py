@@ -2,11 +2,13 @@
 
 What the person sees:
 
-- An answer ready within `quiet_s` is posted whole, in one call: no status
-  flickers, no stream is opened for text that is already complete.
-- Otherwise "is thinking…" shows (`assistant.threads.setStatus`) until the
-  first text, which then streams in (`chat.startStream` → `appendStream` →
-  `stopStream`), flushed at most every `flush_s` unless much text waits.
+- If no text has come within `status_after_s`, "is thinking…" shows
+  (`assistant.threads.setStatus`) until the answer does.
+- Text streams in (`chat.startStream` → `appendStream` → `stopStream`) once it
+  has been arriving for `hold_s`, or `flush_chars` of it wait; then it is
+  flushed at most every `flush_s` unless much text waits. An answer that is
+  complete sooner is posted whole, in one call: a stream opened for text that
+  is already complete only costs calls against Slack's rate limits.
 - Where streaming is refused (an older workspace, a proxy without the
   methods), the message is posted and then updated instead.
 - A message holds at most `part_chars`; a longer answer continues in the next
@@ -30,6 +32,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.chat_stream import ChatStream
 
 from bot.channels.slack import blocks
+from bot.channels.slack.later import Later
 from bot.channels.slack.split import cut_point, fence_fix, split_text, tail_after
 from bot.messages import Reply
 
@@ -43,7 +46,8 @@ EMPTY = "(the model gave an empty answer)"
 class Pacing:
     """How an answer appears; the defaults suit a person watching and Slack's rate limits."""
 
-    quiet_s: float = 0.2
+    status_after_s: float = 0.2
+    hold_s: float = 0.1
     flush_s: float = 0.5
     flush_chars: int = 600
     part_chars: int = 3500
@@ -61,24 +65,25 @@ class Place:
 
 
 class Mode(Enum):
-    quiet = "quiet"  # nothing shown yet
+    quiet = "quiet"  # no text shown yet
     stream = "stream"  # chat.startStream / appendStream / stopStream
     update = "update"  # chat.postMessage, then chat.update
 
 
 class Status:
-    """'is thinking…', shown only when the answer takes longer than the quiet time."""
+    """'is thinking…', shown only when the answer has not started within the delay."""
 
-    def __init__(self, client: WebClient, place: Place, delay_s: float) -> None:
+    def __init__(self, client: WebClient, place: Place, later: Later, delay_s: float) -> None:
         self.client = client
         self.place = place
+        self.later = later
+        self.delay_s = delay_s
         self._lock = threading.Lock()
         self._done = False
-        self._timer = threading.Timer(delay_s, self._show)
-        self._timer.daemon = True
+        self._handle: int | None = None
 
     def start(self) -> None:
-        self._timer.start()
+        self._handle = self.later.call_later(self.delay_s, self._show)
 
     def _show(self) -> None:
         with self._lock:
@@ -88,24 +93,25 @@ class Status:
                 self.client.assistant_threads_setStatus(
                     channel_id=self.place.channel, thread_ts=self.place.thread_ts, status=THINKING
                 )
-            except SlackApiError as exc:  # a status is a nicety: never let it stop an answer
-                logger.debug("setStatus refused: %s", exc.response.get("error"))
+            except Exception as exc:  # a status is a nicety: it never stops an answer
+                logger.debug("setStatus failed: %s", _describe(exc))
 
     def clear(self) -> None:
         """Cancel a status not yet shown; wait for one being set right now."""
-        self._timer.cancel()
+        if self._handle is not None:
+            self.later.cancel(self._handle)
         with self._lock:
             self._done = True
 
 
 class AnswerWriter:
-    def __init__(self, client: WebClient, place: Place, pacing: Pacing | None = None) -> None:
+    def __init__(self, client: WebClient, place: Place, pacing: Pacing, later: Later) -> None:
         self.client = client
         self.place = place
-        self.pacing = pacing or Pacing()
+        self.pacing = pacing
         self.mode = Mode.quiet
-        self.status = Status(client, place, self.pacing.quiet_s)
-        self._started = time.monotonic()
+        self.status = Status(client, place, later, pacing.status_after_s)
+        self._first_text_at: float | None = None
         self._last_flush = 0.0
         self._received = ""  # every delta so far, as the model sent it
         self._pending = ""  # text not yet shown
@@ -126,7 +132,12 @@ class AnswerWriter:
             return
         now = time.monotonic()
         if self.mode is Mode.quiet:
-            if now - self._started < self.pacing.quiet_s:
+            if self._first_text_at is None:
+                self._first_text_at = now
+            if (
+                now - self._first_text_at < self.pacing.hold_s
+                and len(self._pending) < self.pacing.flush_chars
+            ):
                 return
             self.status.clear()
             self.mode = Mode.stream

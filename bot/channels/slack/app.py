@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 
 from slack_bolt import App
 from slack_bolt.error import BoltError
@@ -14,6 +14,7 @@ from bot.app import Core
 from bot.channels.slack.actions import Feedback
 from bot.channels.slack.answer import Pacing
 from bot.channels.slack.events import Conversations
+from bot.channels.slack.later import Later
 from bot.config import Settings
 from bot.errors import BadInput
 
@@ -27,6 +28,8 @@ logger = logging.getLogger(__name__)
 # deadline to open a modal. A waiting thread costs a little memory and no CPU, so the
 # pool is sized for a burst: 200 questions at once still leave workers for clicks.
 WORKERS = 256
+# "is thinking…" calls are short and must never take a worker an answer needs.
+STATUS_WORKERS = 8
 
 
 class _TokenNotice(logging.Filter):
@@ -56,9 +59,11 @@ def build_slack_app(
     client: WebClient | None = None,
     *,
     pacing: Pacing | None = None,
-    workers: int = WORKERS,
+    executor: Executor | None = None,
 ) -> App:
-    """The bolt app with every listener; checks the token with Slack (auth.test) once."""
+    """The bolt app with every listener; checks the token with Slack (auth.test) once.
+
+    `executor` runs the listeners (default: a pool of WORKERS threads)."""
     settings = settings or core.settings
     client = client or make_client(settings)
     secret = settings.slack_signing_secret
@@ -67,16 +72,18 @@ def build_slack_app(
             "SLACK_SIGNING_SECRET is not set: HTTP mode needs it to verify that requests "
             "come from Slack (or set SLACK_APP_TOKEN for Socket Mode)."
         )
+    executor = executor or ThreadPoolExecutor(WORKERS, thread_name_prefix="slack")
     try:
         app = App(
             client=client,
             signing_secret=secret.get_secret_value() if secret else None,
             request_verification_enabled=secret is not None,
             process_before_response=False,
-            listener_executor=ThreadPoolExecutor(max_workers=workers, thread_name_prefix="slack"),
+            listener_executor=executor,
         )
     except BoltError as exc:
         raise BadInput(f"Slack refused SLACK_BOT_TOKEN: {exc}") from None
-    Conversations(core, pacing or Pacing()).register(app)
+    statuses = ThreadPoolExecutor(STATUS_WORKERS, thread_name_prefix="slack-status")
+    Conversations(core, pacing or Pacing(), Later(statuses.submit)).register(app)
     Feedback(core).register(app)
     return app

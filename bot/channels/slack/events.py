@@ -25,6 +25,7 @@ from slack_sdk.errors import SlackApiError
 from bot import threads
 from bot.app import Core
 from bot.channels.slack.answer import AnswerWriter, Pacing, Place
+from bot.channels.slack.later import Later
 from bot.channels.slack.notify import tell
 from bot.db import session_scope
 from bot.deliveries import first_delivery
@@ -97,9 +98,10 @@ def mentions(event: dict[str, Any], bot_user_id: str | None) -> bool:
 class Conversations:
     """The event listeners; they translate, the core decides."""
 
-    def __init__(self, core: Core, pacing: Pacing) -> None:
+    def __init__(self, core: Core, pacing: Pacing, later: Later) -> None:
         self.core = core
         self.pacing = pacing
+        self.later = later
 
     def register(self, app: App) -> None:
         app.event("app_mention")(self.on_mention)
@@ -206,7 +208,7 @@ class Conversations:
             thread_id=place.thread_ts,
             platform_message_id=post_key(place.channel, ts),
         )
-        writer = AnswerWriter(client, place, self.pacing)
+        writer = AnswerWriter(client, place, self.pacing, self.later)
         writer.start()
         try:
             reply = self.core.responder.answer(incoming, on_delta=writer.on_delta)
