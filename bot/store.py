@@ -11,6 +11,8 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, update
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from bot.errors import NotFound
@@ -123,17 +125,31 @@ def recent_messages(session: Session, *, conversation_id: int, limit: int) -> li
 
 
 def mark_processed(session: Session, *, channel: str, event_key: str) -> bool:
-    """Record a platform delivery; False if it was already handled (a retry)."""
-    exists = session.exec(
-        select(ProcessedEvent.id)
-        .where(ProcessedEvent.channel == channel)
-        .where(ProcessedEvent.event_key == event_key)
-    ).first()
-    if exists is not None:
-        return False
-    session.add(ProcessedEvent(channel=channel, event_key=event_key))
-    session.flush()
-    return True
+    """Record a platform delivery; False if it was already handled (a retry).
+
+    One `INSERT … ON CONFLICT DO NOTHING`: no read-then-write race between two
+    workers handed the same retry, and one statement on every delivery's path.
+    """
+    values = {"channel": channel, "event_key": event_key, "created_at": utcnow()}
+    keys = ["channel", "event_key"]
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        statement: Any = sqlite_insert(ProcessedEvent).values(values)
+    elif dialect == "postgresql":
+        statement = postgresql_insert(ProcessedEvent).values(values)
+    else:  # another database: read, then write
+        exists = session.exec(
+            select(ProcessedEvent.id)
+            .where(ProcessedEvent.channel == channel)
+            .where(ProcessedEvent.event_key == event_key)
+        ).first()
+        if exists is not None:
+            return False
+        session.add(ProcessedEvent(channel=channel, event_key=event_key))
+        session.flush()
+        return True
+    statement = statement.on_conflict_do_nothing(index_elements=keys)
+    return session.execute(statement.returning(ProcessedEvent.id)).first() is not None
 
 
 # --- replies ---------------------------------------------------------------
@@ -164,9 +180,11 @@ def find_reply_by_platform_id(
 
 
 def set_platform_message_id(session: Session, *, reply_id: int, platform_message_id: str) -> None:
-    reply = get_reply(session, reply_id=reply_id)
-    reply.platform_message_id = platform_message_id
-    session.add(reply)
+    """Remember the platform message a reply was posted as (one UPDATE on the answer's path)."""
+    statement = update(Reply).where(col(Reply.id) == reply_id)
+    result = session.execute(statement.values(platform_message_id=platform_message_id))
+    if not result.rowcount:  # type: ignore[attr-defined]
+        raise NotFound(f"No answer with id {reply_id}: check the id shown under the answer.")
 
 
 def add_feedback(session: Session, feedback: Feedback) -> Feedback:
