@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 from types import FrameType
 from typing import TYPE_CHECKING
 
@@ -13,6 +14,8 @@ from bot.cli.common import console, core
 
 if TYPE_CHECKING:  # slack_bolt loads only when this command runs
     from slack_bolt import App
+
+    from bot.config import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +40,7 @@ def slack(
         signal.signal(stop, _stop)
     try:
         if settings.slack_app_token is not None:
-            _socket_mode(app, settings.slack_app_token.get_secret_value())
+            _socket_mode(app, settings)
         else:
             _http(app, host or settings.host, settings.port if port is None else port, EVENTS_PATH)
     finally:
@@ -53,11 +56,16 @@ def _stop(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(0)
 
 
-def _socket_mode(app: App, app_token: str) -> None:
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
+def _socket_mode(app: App, settings: Settings) -> None:
+    from bot.channels.slack.socket_mode import socket_mode_handler
 
+    handler = socket_mode_handler(app, settings)
+    handler.connect()
     console.print("afina · Slack · Socket Mode (no public URL needed). Ctrl-C stops.")
-    SocketModeHandler(app, app_token).start()
+    try:
+        threading.Event().wait()
+    finally:
+        handler.close()
 
 
 def _http(app: App, host: str, port: int, path: str) -> None:

@@ -28,6 +28,7 @@ from urllib.parse import parse_qs, urlencode
 from tests.fakes.http import FakeServer, Recorded, Response
 
 BOT_TOKEN = "xoxb-test-token"
+APP_TOKEN = "xapp-test-token"
 SIGNING_SECRET = "test-signing-secret"
 TEAM = "T0TEAM"
 BOT_USER = "U0BOT"
@@ -68,6 +69,7 @@ class FakeSlack(FakeServer):
         # connections and 1-second SYN retries that real Slack never causes.
         self.httpd.socket.listen(1024)
         self.token = token
+        self.socket_url = ""  # what apps.connections.open hands out (see slack_socket.py)
         self.log: list[Call] = []
         self.messages: dict[str, Shown] = {}
         self.ephemerals: list[dict[str, Any]] = []
@@ -136,7 +138,8 @@ class FakeSlack(FakeServer):
     def handle(self, request: Recorded) -> Response:
         method = request.path.rsplit("/", 1)[-1]
         args = self._args(request)
-        if request.headers.get("authorization") != f"Bearer {self.token}":
+        token = APP_TOKEN if method == "apps.connections.open" else self.token
+        if request.headers.get("authorization") != f"Bearer {token}":
             return Response.json({"ok": False, "error": "invalid_auth"})
         if method in self.delays:
             time.sleep(self.delays[method])
@@ -240,6 +243,9 @@ class FakeSlack(FakeServer):
 
     def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"view": {"id": "V0MODAL", **args["view"]}}
+
+    def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
+        return {"url": self.socket_url}
 
     def _conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
         messages = self.replies.get((args["channel"], args["ts"]), [])
