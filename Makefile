@@ -9,3 +9,4 @@ lint:
 	.venv/bin/ruff check bot tuning tests bench && .venv/bin/ruff format --check bot tuning tests bench && .venv/bin/mypy
 bench:
 	.venv/bin/python bench/responder.py
+	.venv/bin/python bench/slack.py

@@ -232,3 +232,41 @@ def test_a_mention_with_no_question_gets_asked_for_one(start_bot: Any) -> None:
 
     (shown,) = bot.slack.shown("C0GENERAL", asked["ts"])
     assert "empty" in shown.text and shown.block_types() == ["markdown"]  # nothing to rate
+
+
+def test_a_mention_in_one_of_its_threads_is_answered_once(start_bot: Any) -> None:
+    bot = start_bot()
+    first = message(f"<@{BOT_USER}> how much is shipping?", kind="app_mention")
+    bot.deliver(first)
+    bot.slack.wait_answered()
+    again = f"<@{BOT_USER}> and to France?"
+    ts = "1700009999.000300"
+    bot.deliver(message(again, ts=ts, thread_ts=first["ts"], kind="app_mention"))
+    bot.deliver(message(again, ts=ts, thread_ts=first["ts"]))  # Slack sends both events
+    bot.drain()
+
+    assert len(bot.slack.answers()) == 2 and len(bot.rows(Reply)) == 2
+
+
+def test_a_long_answer_ready_at_once_is_posted_in_clean_parts(start_bot: Any) -> None:
+    bot = start_bot(pacing=Pacing(status_after_s=30, hold_s=30, flush_chars=10**6, part_chars=80))
+    bot.deliver(message("How much is shipping?", channel="D0ANA", channel_type="im"))
+    bot.slack.wait_answered()
+    bot.drain()
+
+    parts = bot.slack.shown("D0ANA")
+    (reply,) = bot.rows(Reply)
+    assert len(parts) > 1 and all(len(p.text) <= 80 for p in parts)
+    assert " ".join(p.text for p in parts).split() == reply.text.split()
+    assert [p.block_types()[-1] for p in parts] == ["markdown"] * (len(parts) - 1) + ["actions"]
+    assert reply.platform_message_id == f"D0ANA:{parts[-1].ts}"  # the part with the controls
+
+
+def test_a_question_cut_to_the_limit_is_answered_and_the_asker_told(start_bot: Any) -> None:
+    bot = start_bot(max_message_chars=100)
+    bot.deliver(message("How much is shipping? " * 10, channel="D0ANA", channel_type="im"))
+    bot.slack.wait_answered()
+    bot.drain()
+
+    (note,) = bot.slack.notes()
+    assert note["user"] == "U0ANA" and "100 characters" in note["text"]
