@@ -24,7 +24,7 @@ class Later:
     def __init__(self, run: Callable[[Job], Any]) -> None:
         self._run = run  # e.g. an executor's submit
         self._due: list[tuple[float, int, Job]] = []
-        self._cancelled: set[int] = set()
+        self._waiting: set[int] = set()  # handles neither run nor cancelled yet
         self._order = itertools.count()
         self._changed = threading.Condition()
         self._thread: threading.Thread | None = None
@@ -34,6 +34,7 @@ class Later:
         handle = next(self._order)
         with self._changed:
             heapq.heappush(self._due, (time.monotonic() + delay_s, handle, job))
+            self._waiting.add(handle)
             if self._thread is None:
                 self._thread = threading.Thread(target=self._loop, name="slack-later", daemon=True)
                 self._thread.start()
@@ -42,7 +43,7 @@ class Later:
 
     def cancel(self, handle: int) -> None:
         with self._changed:
-            self._cancelled.add(handle)
+            self._waiting.discard(handle)
 
     def _loop(self) -> None:
         while True:
@@ -51,9 +52,9 @@ class Later:
                     wait = self._due[0][0] - time.monotonic() if self._due else None
                     self._changed.wait(wait)
                 _, handle, job = heapq.heappop(self._due)
-                if handle in self._cancelled:
-                    self._cancelled.discard(handle)
-                    continue
+                if handle not in self._waiting:
+                    continue  # cancelled
+                self._waiting.discard(handle)
             try:
                 self._run(job)
             except RuntimeError:  # the pool is shutting down: nobody waits for a status now
