@@ -10,3 +10,4 @@ lint:
 bench:
 	.venv/bin/python bench/responder.py
 	.venv/bin/python bench/tuning.py
+	.venv/bin/python bench/slack.py

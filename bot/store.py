@@ -13,6 +13,8 @@ from typing import Any, NamedTuple
 from sqlalchemy import func, or_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from bot.errors import NotFound
@@ -68,6 +70,28 @@ def open_conversation(
     return conversation
 
 
+def find_open_conversation(
+    session: Session, *, channel: str, chat_id: str, thread_id: str = ""
+) -> Conversation | None:
+    """The open conversation for this chat/thread, without opening one."""
+    return session.exec(
+        select(Conversation)
+        .where(Conversation.channel == channel)
+        .where(Conversation.chat_id == chat_id)
+        .where(Conversation.thread_id == thread_id)
+        .where(col(Conversation.closed_at).is_(None))
+        .order_by(col(Conversation.id).desc())
+        .limit(1)
+    ).first()
+
+
+def get_conversation(session: Session, *, conversation_id: int) -> Conversation:
+    conversation = session.get(Conversation, conversation_id)
+    if conversation is None:
+        raise NotFound(f"No conversation with id {conversation_id}.")
+    return conversation
+
+
 def close_conversation(session: Session, *, channel: str, chat_id: str, thread_id: str = "") -> int:
     """Close the open conversation(s) of a chat so the next message starts afresh."""
     result = session.execute(
@@ -116,17 +140,31 @@ def recent_turns(session: Session, *, conversation_id: int, limit: int) -> list[
 
 
 def mark_processed(session: Session, *, channel: str, event_key: str) -> bool:
-    """Record a platform delivery; False if it was already handled (a retry)."""
-    exists = session.exec(
-        select(ProcessedEvent.id)
-        .where(ProcessedEvent.channel == channel)
-        .where(ProcessedEvent.event_key == event_key)
-    ).first()
-    if exists is not None:
-        return False
-    session.add(ProcessedEvent(channel=channel, event_key=event_key))
-    session.flush()
-    return True
+    """Record a platform delivery; False if it was already handled (a retry).
+
+    One `INSERT … ON CONFLICT DO NOTHING`: no read-then-write race between two
+    workers handed the same retry, and one statement on every delivery's path.
+    """
+    values = {"channel": channel, "event_key": event_key, "created_at": utcnow()}
+    keys = ["channel", "event_key"]
+    dialect = session.get_bind().dialect.name
+    if dialect == "sqlite":
+        statement: Any = sqlite_insert(ProcessedEvent).values(values)
+    elif dialect == "postgresql":
+        statement = postgresql_insert(ProcessedEvent).values(values)
+    else:  # another database: read, then write
+        exists = session.exec(
+            select(ProcessedEvent.id)
+            .where(ProcessedEvent.channel == channel)
+            .where(ProcessedEvent.event_key == event_key)
+        ).first()
+        if exists is not None:
+            return False
+        session.add(ProcessedEvent(channel=channel, event_key=event_key))
+        session.flush()
+        return True
+    statement = statement.on_conflict_do_nothing(index_elements=keys)
+    return session.execute(statement.returning(ProcessedEvent.id)).first() is not None
 
 
 # --- replies ---------------------------------------------------------------
@@ -157,9 +195,11 @@ def find_reply_by_platform_id(
 
 
 def set_platform_message_id(session: Session, *, reply_id: int, platform_message_id: str) -> None:
-    reply = get_reply(session, reply_id=reply_id)
-    reply.platform_message_id = platform_message_id
-    session.add(reply)
+    """Remember the platform message a reply was posted as (one UPDATE on the answer's path)."""
+    statement = update(Reply).where(col(Reply.id) == reply_id)
+    result = session.execute(statement.values(platform_message_id=platform_message_id))
+    if not result.rowcount:  # type: ignore[attr-defined]
+        raise NotFound(f"No answer with id {reply_id}: check the id shown under the answer.")
 
 
 def add_feedback(session: Session, feedback: Feedback) -> Feedback:

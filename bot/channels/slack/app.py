@@ -1,0 +1,89 @@
+"""The one place the Slack app is assembled: bolt `App` + our listeners + a sized worker pool."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import Executor, ThreadPoolExecutor
+
+from slack_bolt import App
+from slack_bolt.error import BoltError
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+
+from bot.app import Core
+from bot.channels.slack.actions import Feedback
+from bot.channels.slack.answer import Pacing
+from bot.channels.slack.events import Conversations
+from bot.channels.slack.later import Later
+from bot.config import Settings
+from bot.errors import BadInput
+
+logger = logging.getLogger(__name__)
+
+# Every listener runs on this pool after bolt has acknowledged the request: each answer
+# holds a worker for as long as the model takes (seconds, mostly waiting on the network),
+# and the quick listeners behind button clicks and modal submissions queue on the same
+# pool. Bolt's default of 5 workers would make the 6th simultaneous question wait for
+# the first to finish, and a click queued behind them could miss Slack's 3-second
+# deadline to open a modal. A waiting thread costs a little memory and no CPU, so the
+# pool is sized for a burst: 200 questions at once still leave workers for clicks.
+WORKERS = 256
+# "is thinking…" calls are short and must never take a worker an answer needs.
+STATUS_WORKERS = 8
+
+
+class _TokenNotice(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN itself and warns it goes unused beside our client; the client
+    carries that very token, so the warning would only puzzle whoever reads the log."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
+
+
+logging.getLogger("slack_bolt.App").addFilter(_TokenNotice())
+
+
+def make_client(settings: Settings) -> WebClient:
+    """A Web API client for SLACK_API_URL that waits out Slack's rate limits (twice at most)."""
+    if settings.slack_bot_token is None:
+        raise BadInput("SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…).")
+    base_url = settings.slack_api_url.rstrip("/") + "/"
+    client = WebClient(token=settings.slack_bot_token.get_secret_value(), base_url=base_url)
+    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
+    return client
+
+
+def build_slack_app(
+    core: Core,
+    settings: Settings | None = None,
+    client: WebClient | None = None,
+    *,
+    pacing: Pacing | None = None,
+    executor: Executor | None = None,
+) -> App:
+    """The bolt app with every listener; checks the token with Slack (auth.test) once.
+
+    `executor` runs the listeners (default: a pool of WORKERS threads)."""
+    settings = settings or core.settings
+    client = client or make_client(settings)
+    secret = settings.slack_signing_secret
+    if secret is None and settings.slack_app_token is None:
+        raise BadInput(
+            "SLACK_SIGNING_SECRET is not set: HTTP mode needs it to verify that requests "
+            "come from Slack (or set SLACK_APP_TOKEN for Socket Mode)."
+        )
+    executor = executor or ThreadPoolExecutor(WORKERS, thread_name_prefix="slack")
+    try:
+        app = App(
+            client=client,
+            signing_secret=secret.get_secret_value() if secret else None,
+            request_verification_enabled=secret is not None,
+            process_before_response=False,
+            listener_executor=executor,
+        )
+    except BoltError as exc:
+        raise BadInput(f"Slack refused SLACK_BOT_TOKEN: {exc}") from None
+    statuses = ThreadPoolExecutor(STATUS_WORKERS, thread_name_prefix="slack-status")
+    Conversations(core, pacing or Pacing(), Later(statuses.submit)).register(app)
+    Feedback(core).register(app)
+    return app
