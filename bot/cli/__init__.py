@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from bot.cli import chat, data, models
+from bot.cli import chat, data, models, telegram
 from bot.errors import AfinaError
 
 app = typer.Typer(
@@ -17,7 +17,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for module in (chat, data, models):
+for module in (chat, data, models, telegram):
     module.register(app)
 
 

@@ -34,6 +34,7 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
     chunks: list[bytes] | None = None  # streamed with chunked transfer when set
     delay_s: float = 0.0
+    chunk_delay_s: float = 0.0  # pause before each streamed chunk (a slow model)
 
     @classmethod
     def json(cls, payload: Any, status: int = 200, **headers: str) -> Response:
@@ -87,6 +88,8 @@ class FakeServer:
                 self.send_header("transfer-encoding", "chunked")
                 self.end_headers()
                 for chunk in response.chunks:
+                    if response.chunk_delay_s:
+                        threading.Event().wait(response.chunk_delay_s)
                     self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
                     self.wfile.flush()
                 self.wfile.write(b"0\r\n\r\n")

@@ -20,6 +20,7 @@ class FakeOpenAI(FakeServer):
         super().__init__()
         self.script: deque[Response | str] = deque()
         self.default_answer = "(fake answer)"
+        self.stream_delay_s = 0.0  # pause between streamed words, to look like a slow model
 
     # --- scripting -----------------------------------------------------------
     def reply(self, text: str) -> None:
@@ -121,4 +122,10 @@ class FakeOpenAI(FakeServer):
             )
         )
         chunks.append(b"data: [DONE]\n\n")
-        return Response(200, b"", {"content-type": "text/event-stream"}, chunks)
+        return Response(
+            200,
+            b"",
+            {"content-type": "text/event-stream"},
+            chunks,
+            chunk_delay_s=self.stream_delay_s,
+        )
