@@ -63,6 +63,8 @@ class Call:
 
 def _decode(value: str) -> Any:
     """Form fields are strings; the library JSON-encodes everything that is not."""
+    if value in ("true", "false"):
+        return value == "true"
     if value[:1] in "{[":
         try:
             return json.loads(value)
@@ -77,6 +79,8 @@ class FakeTelegram(FakeServer):
         self.token = token
         self.hold_s = hold_s  # longest a getUpdates call waits for an update
         self.updates: deque[dict[str, Any]] = deque()
+        self.pushed = self.served = 0  # updates queued by tests / handed to the bot
+        self.polls = self.last_batch_poll = 0  # getUpdates calls so far / the one that got updates
         self.log: list[Call] = []
         self.chats: dict[int, dict[str, Any]] = {}
         self.failures: dict[str, deque[Response]] = {}
@@ -95,6 +99,7 @@ class FakeTelegram(FakeServer):
                 for chat in _chats_in(update):
                     self.chats.setdefault(chat["id"], chat)
                 self.updates.append(update)
+                self.pushed += 1
             self.changed.notify_all()
 
     def fail_next(
@@ -176,12 +181,21 @@ class FakeTelegram(FakeServer):
         wait = min(float(params.get("timeout") or 0), self.hold_s)
         deadline = time.monotonic() + wait
         with self.changed:
+            self.polls += 1
             while not self.updates:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return []
                 self.changed.wait(left)
-            return [self.updates.popleft() for _ in range(min(limit, len(self.updates)))]
+            batch = [self.updates.popleft() for _ in range(min(limit, len(self.updates)))]
+            self.served += len(batch)
+            self.last_batch_poll = self.polls
+            return batch
+
+    def delivered(self) -> bool:
+        """Every pushed update reached the bot: it has asked again since the last batch."""
+        with self.changed:
+            return self.served == self.pushed and self.polls > self.last_batch_poll
 
     def api_getMe(self, params: dict[str, Any]) -> dict[str, Any]:
         return BOT

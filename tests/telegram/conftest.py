@@ -37,9 +37,7 @@ def telegram_settings(make_settings: Any, fake_telegram: FakeTelegram) -> Any:
 
 
 @pytest.fixture
-async def start_bot(
-    telegram_settings: Any, fake_telegram: FakeTelegram
-) -> AsyncIterator[Any]:
+async def start_bot(telegram_settings: Any, fake_telegram: FakeTelegram) -> AsyncIterator[Any]:
     """`await start_bot(**settings)` runs the bot for the rest of the test."""
     stack: list[Any] = []
 

@@ -40,11 +40,14 @@ class Running:
 
     async def settle(self) -> None:
         """Let every update pushed so far be fetched and fully handled."""
-        await self.until(lambda fake: not fake.updates)
-        for _ in range(200):
-            if not self.application.update_queue.qsize() and not _busy(self.application):
+        await self.until(lambda fake: fake.delivered())
+        idle = 0
+        for _ in range(1000):  # queued, then picked up: a few idle looks in a row
+            idle = idle + 1 if not _busy(self.application) else 0
+            if idle == 3:
                 return
-            await asyncio.sleep(0.02)
+            await asyncio.sleep(0.01)
+        raise AssertionError("the bot is still busy")
 
     def rows(self, table: type) -> list[Any]:
         with Session(self.core.engine) as session:
@@ -52,8 +55,8 @@ class Running:
 
 
 def _busy(application: Any) -> bool:
-    processor = application.update_processor
-    return processor.current_concurrent_updates > 0
+    processing = application.update_processor.current_concurrent_updates
+    return bool(application.update_queue.qsize() or processing)
 
 
 @asynccontextmanager
