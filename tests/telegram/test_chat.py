@@ -120,9 +120,9 @@ async def test_start_help_and_new(bot: Running) -> None:
     assert hello["text"].startswith("¡Hola, Lucía!") and "Verdalia" in hello["text"]
 
     bot.fake.push(message_update(chat, user(CUSTOMER), "/help"))
+    assert "/ask" in (await bot.answer_in(CUSTOMER, 2))[1]["text"]
     bot.fake.push(message_update(chat, user(CUSTOMER), UK))
     await bot.answer_in(CUSTOMER, 3)
-    assert "/ask" in bot.fake.sent(CUSTOMER)[1]["text"]
     bot.fake.push(message_update(chat, user(CUSTOMER), "/new"))
     await bot.answer_in(CUSTOMER, 4)
     bot.fake.push(message_update(chat, user(CUSTOMER), UK))
