@@ -41,10 +41,14 @@ class Running:
     async def settle(self) -> None:
         """Let every update pushed so far be fetched and fully handled."""
         await self.until(lambda fake: fake.delivered())
-        idle = 0
-        for _ in range(1000):  # queued, then picked up: a few idle looks in a row
-            idle = idle + 1 if not _busy(self.application) else 0
-            if idle == 3:
+        await self.idle()
+
+    async def idle(self) -> None:
+        """Wait until no update is queued or being handled (a few looks in a row)."""
+        quiet = 0
+        for _ in range(1000):
+            quiet = quiet + 1 if not _busy(self.application) else 0
+            if quiet == 3:
                 return
             await asyncio.sleep(0.01)
         raise AssertionError("the bot is still busy")
