@@ -15,7 +15,7 @@ import json
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -38,6 +38,7 @@ class Call:
     method: str
     params: dict[str, Any]
     result: Any = None  # what the fake answered (the sent Message for sendMessage)
+    at: float = field(default_factory=time.monotonic)  # when the fake answered it
 
     def __getitem__(self, key: str) -> Any:
         return self.params[key]
@@ -140,6 +141,8 @@ class FakeTelegram(FakeServer):
 
     # --- the API ---------------------------------------------------------------------
     def handle(self, request: Recorded) -> Response:
+        if request.path.startswith("/_"):
+            return self._control(request)
         prefix = f"/bot{self.token}/"
         if not request.path.startswith(prefix):
             return Response.json(
@@ -167,6 +170,20 @@ class FakeTelegram(FakeServer):
         with self.changed:
             self.log.append(call)
             self.changed.notify_all()
+
+    def _control(self, request: Recorded) -> Response:
+        """For a fake running in another process (the bench): `/_push` and `/_stats`."""
+        if request.path == "/_push":
+            self.push(*request.json())
+            return Response.json({"ok": True})
+        if request.path == "/_stats":
+            calls = self.called()
+            counts: dict[str, int] = {}
+            for call in calls:
+                counts[call.method] = counts.get(call.method, 0) + 1
+            answers = [c.at for c in calls if c.method == "sendMessage" and c.buttons]
+            return Response.json({"counts": counts, "answered_at": answers})
+        return Response.json({"ok": False}, 404)
 
     @staticmethod
     def _params(request: Recorded) -> dict[str, Any]:

@@ -27,7 +27,7 @@ UK = "Do you ship to the UK?"
 UK_ANSWER = "Sadly not, we only ship within the EU for now"
 
 
-async def test_private_message_gets_typing_then_answer_with_feedback_buttons(bot: Running) -> None:
+async def test_private_message_gets_an_answer_with_feedback_buttons(bot: Running) -> None:
     chat = private_chat(CUSTOMER)
     bot.fake.push(message_update(chat, user(CUSTOMER), UK))
     [sent] = await bot.answer_in(CUSTOMER)
@@ -36,9 +36,6 @@ async def test_private_message_gets_typing_then_answer_with_feedback_buttons(bot
     assert [b["text"] for b in sent.buttons] == ["👍", "👎", "✏️"]
     assert all(len(b["callback_data"].encode()) <= 64 for b in sent.buttons)
     assert "reply_parameters" not in sent.params  # a private chat needs no quoting
-    methods = [c.method for c in bot.fake.called() if c.method != "getUpdates"]
-    assert methods.index("sendChatAction") < methods.index("sendMessage")
-    assert bot.fake.called("sendChatAction")[0]["action"] == "typing"
 
     [reply] = bot.rows(Reply)
     assert reply.chat_id == str(CUSTOMER)
@@ -47,7 +44,7 @@ async def test_private_message_gets_typing_then_answer_with_feedback_buttons(bot
     assert inbound.text == UK and inbound.user_id == f"telegram:{CUSTOMER}"
 
 
-async def test_private_answer_streams_as_a_draft_before_the_real_message(
+async def test_slow_answer_shows_typing_and_streams_a_draft_before_the_real_message(
     start_bot: Any, fake_openai: FakeOpenAI
 ) -> None:
     fake_openai.stream_delay_s = 0.08
@@ -67,6 +64,9 @@ async def test_private_answer_streams_as_a_draft_before_the_real_message(
     assert texts == sorted(texts, key=len) and len(set(texts)) == len(texts)
     assert sent["text"] == words and sent.buttons
     log = bot.fake.called()
+    [typing] = bot.fake.called("sendChatAction")
+    assert typing["action"] == "typing"
+    assert log.index(typing) < log.index(drafts[0])
     assert max(log.index(d) for d in drafts) < log.index(sent), "no draft after the answer"
 
 

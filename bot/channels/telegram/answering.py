@@ -1,9 +1,12 @@
 """How an answer reaches Telegram: typing, a streamed draft, then the real message(s).
 
-The typing action and drafts are cosmetic and best-effort: a failure there is
-logged and never costs the person their answer. Both are stopped, and any
-request already in flight awaited, *before* the real message goes out, so no
-stale "typing…" or draft can land after the answer.
+Telegram recommends the typing action only when an answer takes a noticeable
+time, so an answer ready within `NOTICEABLE_S` goes out with neither typing nor
+draft. Typing and drafts are cosmetic, so they are best-effort: they share one
+`CosmeticBudget` across all chats (in a burst they thin out instead of slowing
+every answer down), and a failure there is logged and never costs anyone their
+answer. Both are stopped, and a request already in flight awaited, *before* the
+real message goes out, so no stale "typing…" or draft lands after the answer.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Awaitable, Callable
 
 from telegram import Bot, InlineKeyboardMarkup, Message, ReplyParameters
@@ -19,33 +23,66 @@ from telegram.error import TelegramError
 
 logger = logging.getLogger(__name__)
 
+NOTICEABLE_S = 0.25  # an answer taking longer than this shows "typing…"
 TYPING_EVERY_S = 4.5  # Telegram shows "typing…" for 5 s per action
-DRAFT_EVERY_S = 0.3  # at most one draft update per chat this often
+DRAFT_EVERY_S = 0.3  # at most one draft update per chat this often (the first one too)
+COSMETIC_PER_S = 40.0  # typing actions and drafts per second, all chats together
 LIMIT = int(MessageLimit.MAX_TEXT_LENGTH)  # 4096, counted in UTF-16 code units
 
 
-class Repeating:
-    """Calls `action` now and then every `every` seconds until stopped; failures end it quietly."""
+class CosmeticBudget:
+    """A token bucket for cosmetic calls: `per_second` a second, bursts of as many."""
 
-    def __init__(self, action: Callable[[], Awaitable[object]], every: float, what: str) -> None:
+    def __init__(self, per_second: float = COSMETIC_PER_S) -> None:
+        self.per_second = per_second
+        self._tokens = per_second
+        self._at = time.monotonic()
+
+    def take(self) -> bool:
+        """Spend one call if the budget allows it (event-loop thread only)."""
+        now = time.monotonic()
+        self._tokens = min(self.per_second, self._tokens + (now - self._at) * self.per_second)
+        self._at = now
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
+        return True
+
+
+class Repeating:
+    """Calls `action` after `first_after` s, then every `every` s until stopped.
+
+    `action` returns False when the budget refused it: it is tried again after
+    `DRAFT_EVERY_S` instead. A failure (a 429, a network error) ends it quietly.
+    """
+
+    def __init__(
+        self,
+        action: Callable[[], Awaitable[bool]],
+        *,
+        first_after: float,
+        every: float,
+        what: str,
+    ) -> None:
         self.action = action
+        self.first_after = first_after
         self.every = every
         self.what = what
         self._stop = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
 
-    def start(self, *, first_after: float = 0.0) -> None:
-        self._task = asyncio.create_task(self._run(first_after))
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run())
 
-    async def _run(self, first_after: float) -> None:
-        wait = first_after
+    async def _run(self) -> None:
+        wait = self.first_after
         while not await self._stopped_within(wait):
             try:
-                await self.action()
+                done = await self.action()
             except TelegramError as exc:
                 logger.debug("%s skipped: %s", self.what, exc)
                 return
-            wait = self.every
+            wait = self.every if done else DRAFT_EVERY_S
 
     async def _stopped_within(self, seconds: float) -> bool:
         if seconds <= 0:
@@ -64,19 +101,23 @@ class Repeating:
 class Draft:
     """The answer as it streams in, shown as a draft message (private chats)."""
 
-    def __init__(self, bot: Bot, chat_id: int, draft_id: int, thread_id: int | None) -> None:
+    def __init__(
+        self, bot: Bot, budget: CosmeticBudget, chat_id: int, draft_id: int, thread_id: int | None
+    ) -> None:
         self.bot = bot
+        self.budget = budget
         self.chat_id = chat_id
         self.draft_id = draft_id  # any non-zero id; edits of the same id animate
         self.thread_id = thread_id
         self.text = ""
         self._shown = ""
         self._loop = asyncio.get_running_loop()
-        self._ticker = Repeating(self._show, DRAFT_EVERY_S, "draft")
+        self._ticker = Repeating(
+            self._show, first_after=DRAFT_EVERY_S, every=DRAFT_EVERY_S, what="draft"
+        )
 
     def start(self) -> None:
-        # The first draft waits one interval too: an answer done by then needs no draft.
-        self._ticker.start(first_after=DRAFT_EVERY_S)
+        self._ticker.start()
 
     def feed(self, piece: str) -> None:
         """Called on the model's worker thread with each new piece of text."""
@@ -85,13 +126,17 @@ class Draft:
     def _add(self, piece: str) -> None:
         self.text += piece
 
-    async def _show(self) -> None:
+    async def _show(self) -> bool:
         text = fit(self.text)
-        if text.strip() and text != self._shown:
-            self._shown = text
-            await self.bot.send_message_draft(
-                self.chat_id, self.draft_id, text, message_thread_id=self.thread_id
-            )
+        if not text.strip() or text == self._shown:
+            return True  # nothing new to show
+        if not self.budget.take():
+            return False
+        self._shown = text
+        await self.bot.send_message_draft(
+            self.chat_id, self.draft_id, text, message_thread_id=self.thread_id
+        )
+        return True
 
     async def stop(self) -> None:
         await self._ticker.stop()
@@ -157,8 +202,11 @@ async def post_answer(
     )
 
 
-def typing(bot: Bot, chat_id: int, thread_id: int | None) -> Repeating:
-    async def action() -> None:
+def typing(bot: Bot, budget: CosmeticBudget, chat_id: int, thread_id: int | None) -> Repeating:
+    async def action() -> bool:
+        if not budget.take():
+            return False
         await bot.send_chat_action(chat_id, ChatAction.TYPING, message_thread_id=thread_id)
+        return True
 
-    return Repeating(action, TYPING_EVERY_S, "typing action")
+    return Repeating(action, first_after=NOTICEABLE_S, every=TYPING_EVERY_S, what="typing action")

@@ -32,6 +32,10 @@ logger = logging.getLogger(__name__)
 ALLOWED_UPDATES = [Update.MESSAGE, Update.CALLBACK_QUERY, Update.MESSAGE_REACTION]
 # Answers wait seconds on the model; this many can wait at once (one worker thread each).
 CONCURRENT_ANSWERS = 256
+# HTTP connections to the Bot API. Requests are short, so a few dozen carry hundreds of
+# answers; a bigger pool costs more than it gives (httpcore scans every idle connection
+# on each request).
+CONNECTIONS = 32
 # Telegram asks for about 30 messages a second across chats and tolerates short bursts:
 # a 30/s average over a 10 s window lets a burst of replies go out at once.
 MESSAGES_PER_WINDOW, WINDOW_S = 300, 10
@@ -53,7 +57,13 @@ class AnswerRateLimiter(AIORateLimiter):
 
     Messages keep Telegram's limits (overall, 20 a minute per group) and are
     retried after a 429 `RetryAfter`; a cosmetic call that hits a 429 is dropped.
+    At most `CONNECTIONS` requests are on the wire at once: the rest wait here,
+    in order, rather than in httpx's pool, which gets slow with a long queue.
     """
+
+    def __init__(self, **limits: Any) -> None:
+        super().__init__(**limits)
+        self._on_the_wire = asyncio.Semaphore(CONNECTIONS)
 
     async def process_request(
         self,
@@ -64,11 +74,15 @@ class AnswerRateLimiter(AIORateLimiter):
         data: dict[str, Any],
         rate_limit_args: int | None,
     ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+        async def send(
+            *call_args: Any, **call_kwargs: Any
+        ) -> bool | dict[str, Any] | list[dict[str, Any]]:
+            async with self._on_the_wire:
+                return await callback(*call_args, **call_kwargs)
+
         if endpoint in BEST_EFFORT:
-            return await callback(*args, **kwargs)
-        return await super().process_request(
-            callback, args, kwargs, endpoint, data, rate_limit_args
-        )
+            return await send(*args, **kwargs)
+        return await super().process_request(send, args, kwargs, endpoint, data, rate_limit_args)
 
 
 def file_url(api_url: str) -> str:
@@ -121,7 +135,7 @@ def build_telegram_app(core: Core, settings: Settings) -> Application:
         # model, and handled one by one every other chat would wait behind it. Order
         # within a chat is kept by `ChatTurns`; a repeat is caught by `first_delivery`.
         .concurrent_updates(CONCURRENT_ANSWERS)
-        .connection_pool_size(CONCURRENT_ANSWERS)
+        .connection_pool_size(CONNECTIONS)
         .pool_timeout(30)
         .job_queue(None)
         .post_init(on_start)

@@ -46,7 +46,7 @@ from telegram.ext import (
 
 from bot.app import Core
 from bot.channels.telegram import records
-from bot.channels.telegram.answering import Draft, post_answer, typing
+from bot.channels.telegram.answering import CosmeticBudget, Draft, post_answer, typing
 from bot.channels.telegram.buttons import ButtonSigner, prompted_reply_id
 from bot.channels.telegram.texts import say
 from bot.deliveries import first_delivery
@@ -148,6 +148,7 @@ class Handlers:
         self.signer = signer
         self.workers = workers
         self.turns = ChatTurns()
+        self.cosmetics = CosmeticBudget()
 
     def register(self, application: Application) -> None:
         # Group -1 runs first for every update: a repeated delivery stops there.
@@ -266,9 +267,11 @@ class Handlers:
             platform_message_id=records.platform_id(chat_id, message.message_id),
         )
         async with self.turns.turn(f"{chat_id}:{thread or ''}"):
-            typing_action = typing(bot, chat_id, thread)
+            typing_action = typing(bot, self.cosmetics, chat_id, thread)
             typing_action.start()
-            draft = Draft(bot, chat_id, message.message_id, thread) if private else None
+            draft = (
+                Draft(bot, self.cosmetics, chat_id, message.message_id, thread) if private else None
+            )
             if draft is not None:
                 draft.start()
             try:
