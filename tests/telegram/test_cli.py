@@ -1,6 +1,6 @@
 """`afina telegram` as people run it: a real process, polling or serving the webhook.
 
-The processes use the default SQLite database in the test's AFINA_HOME; the
+The processes use the default SQLite database in their own AFINA_HOME; the
 PostgreSQL runs of the in-process tests cover the database side.
 """
 
@@ -11,6 +11,8 @@ import signal
 import socket
 import subprocess
 import sys
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -29,10 +31,16 @@ from tests.telegram.harness import CUSTOMER
 AFINA = str(Path(sys.executable).parent / "afina")
 
 
-def start(env: dict[str, str]) -> subprocess.Popen[str]:
+SECRET = "s3cret_for-webhook"
+_NOT_INHERITED = ("TELEGRAM_", "DATABASE_", "AFINA_", "OPENAI_", "MODEL_", "PORT", "HOST")
+
+
+def start(env: dict[str, str], home: Path) -> subprocess.Popen[str]:
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith(_NOT_INHERITED)}
     return subprocess.Popen(
         [AFINA, "telegram"],
-        env=os.environ | env,
+        env=inherited | {"AFINA_HOME": str(home)} | env,
+        cwd=home,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -52,19 +60,63 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@dataclass
+class Launched:
+    fake: FakeTelegram
+    process: subprocess.Popen[str]
+    port: int = 0
+
+
+@pytest.fixture(scope="module")
+def launched(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Launched]]:
+    """Both modes at once: each process spends seconds importing, so they do it side by side."""
+    polling, webhook = FakeTelegram(), FakeTelegram()
+    polling.start()
+    webhook.start()
+    polling.push(message_update(private_chat(CUSTOMER), user(CUSTOMER), "Do you ship?"))
+    port = free_port()
+    runs = {
+        "polling": Launched(
+            polling,
+            start(
+                {"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": polling.api_url},
+                tmp_path_factory.mktemp("polling"),
+            ),
+        ),
+        "webhook": Launched(
+            webhook,
+            start(
+                {
+                    "TELEGRAM_BOT_TOKEN": TOKEN,
+                    "TELEGRAM_API_URL": webhook.api_url,
+                    "TELEGRAM_WEBHOOK_URL": "https://bot.example.org/telegram/webhook",
+                    "TELEGRAM_WEBHOOK_SECRET": SECRET,
+                    "HOST": "127.0.0.1",
+                    "PORT": str(port),
+                },
+                tmp_path_factory.mktemp("webhook"),
+            ),
+            port,
+        ),
+    }
+    yield runs
+    for run_ in runs.values():
+        stop(run_.process)
+        run_.fake.stop()
+
+
 def test_afina_telegram_polls_and_answers_with_the_feedback_keyboard(
-    fake_telegram: FakeTelegram,
+    launched: dict[str, Launched],
 ) -> None:
-    fake_telegram.push(message_update(private_chat(CUSTOMER), user(CUSTOMER), "Do you ship?"))
-    process = start({"TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_API_URL": fake_telegram.api_url})
+    fake, process = launched["polling"].fake, launched["polling"].process
     try:
-        answered = fake_telegram.wait_until(
+        answered = fake.wait_until(
             lambda fake: bool(fake.sent(CUSTOMER)) or process.poll() is not None, timeout=60
         )
     finally:
         code, output = stop(process)
-    assert answered and fake_telegram.sent(CUSTOMER), output
-    [answer] = fake_telegram.sent(CUSTOMER)
+    assert answered and fake.sent(CUSTOMER), output
+    [answer] = fake.sent(CUSTOMER)
     assert [b["text"] for b in answer.buttons] == ["👍", "👎", "✏️"]
     assert all(len(b["callback_data"].encode()) <= 64 for b in answer.buttons)
     assert code == 0, output
@@ -73,35 +125,25 @@ def test_afina_telegram_polls_and_answers_with_the_feedback_keyboard(
 
 
 def test_afina_telegram_serves_the_webhook_when_a_url_is_set(
-    fake_telegram: FakeTelegram,
+    launched: dict[str, Launched],
 ) -> None:
-    port, secret = free_port(), "s3cret_for-webhook"
-    process = start(
-        {
-            "TELEGRAM_BOT_TOKEN": TOKEN,
-            "TELEGRAM_API_URL": fake_telegram.api_url,
-            "TELEGRAM_WEBHOOK_URL": "https://bot.example.org/telegram/webhook",
-            "TELEGRAM_WEBHOOK_SECRET": secret,
-            "HOST": "127.0.0.1",
-            "PORT": str(port),
-        }
-    )
-    url = f"http://127.0.0.1:{port}/telegram/webhook"
+    fake, process = launched["webhook"].fake, launched["webhook"].process
+    url = f"http://127.0.0.1:{launched['webhook'].port}/telegram/webhook"
     update = message_update(private_chat(CUSTOMER), user(CUSTOMER), "Do you ship?")
     try:
-        assert fake_telegram.wait_until(
+        assert fake.wait_until(
             lambda fake: bool(fake.called("setWebhook")) or process.poll() is not None, 60
         )
         refused = httpx.post(url, json=update, timeout=10)
         accepted = httpx.post(
-            url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": secret}, timeout=10
+            url, json=update, headers={"X-Telegram-Bot-Api-Secret-Token": SECRET}, timeout=10
         )
-        answered = fake_telegram.wait_until(lambda fake: bool(fake.sent(CUSTOMER)), 30)
+        answered = fake.wait_until(lambda fake: bool(fake.sent(CUSTOMER)), 30)
     finally:
         code, output = stop(process)
     assert (refused.status_code, accepted.status_code) == (403, 200), output
-    assert answered and fake_telegram.sent(CUSTOMER)[0].buttons
-    assert fake_telegram.called("setWebhook")[0]["secret_token"] == secret
+    assert answered and fake.sent(CUSTOMER)[0].buttons
+    assert fake.called("setWebhook")[0]["secret_token"] == SECRET
     assert code == 0, output
 
 
