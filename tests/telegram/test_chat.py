@@ -223,3 +223,10 @@ async def test_errors_are_logged_with_context_never_the_token(
     assert "message thread not found" in text.lower()
     assert "/sendMessage" in caplog.text  # httpx logged the calls...
     assert TOKEN not in caplog.text  # ...with the token masked
+
+
+async def test_a_message_with_nothing_readable_gets_told_so(bot: Running) -> None:
+    bot.fake.push(message_update(private_chat(CUSTOMER), user(CUSTOMER), "\x07\x08"))
+    [said] = await bot.answer_in(CUSTOMER)
+    assert said["text"].startswith("The message is empty")
+    assert bot.rows(Reply) == []

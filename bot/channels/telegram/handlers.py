@@ -50,6 +50,7 @@ from bot.channels.telegram.answering import CosmeticBudget, Draft, post_answer, 
 from bot.channels.telegram.buttons import ButtonSigner, prompted_reply_id
 from bot.channels.telegram.texts import say
 from bot.deliveries import first_delivery
+from bot.errors import AfinaError
 from bot.messages import Incoming
 from bot.tables import FeedbackKind
 
@@ -280,6 +281,9 @@ class Handlers:
                     incoming,
                     on_delta=draft.feed if draft is not None else None,
                 )
+            except AfinaError as exc:  # e.g. nothing left of the text once cleaned
+                await message.reply_text(exc.message)
+                return
             finally:
                 await typing_action.stop()
                 if draft is not None:
