@@ -11,3 +11,5 @@ bench:
 	.venv/bin/python bench/responder.py
 	.venv/bin/python bench/tuning.py
 	.venv/bin/python bench/slack.py
+	.venv/bin/python bench/telegram.py
+	.venv/bin/python bench/local_train.py

@@ -34,6 +34,7 @@ class Response:
     headers: dict[str, str] = field(default_factory=dict)
     chunks: list[bytes] | None = None  # streamed with chunked transfer when set
     delay_s: float = 0.0
+    chunk_delay_s: float = 0.0  # pause before each streamed chunk (a slow model)
 
     @classmethod
     def json(cls, payload: Any, status: int = 200, **headers: str) -> Response:
@@ -90,6 +91,8 @@ class FakeServer:
                 self.send_header("transfer-encoding", "chunked")
                 self.end_headers()
                 for chunk in response.chunks:
+                    if response.chunk_delay_s:
+                        threading.Event().wait(response.chunk_delay_s)
                     self.wfile.write(f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n")
                     self.wfile.flush()
                 self.wfile.write(b"0\r\n\r\n")
@@ -98,7 +101,10 @@ class FakeServer:
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        # A short poll interval lets `stop()` return at once instead of after 0.5 s.
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
 
     @property
     def url(self) -> str:

@@ -146,6 +146,7 @@ class FakeOpenAI(FakeServer):
         self.default_answer = "(fake answer)"
         self.answers: dict[str, Callable[[list[dict[str, Any]]], str]] = {}
         self.ft = FineTuningFake()
+        self.stream_delay_s = 0.0  # pause between streamed words, to look like a slow model
 
     # --- scripting -----------------------------------------------------------
     def reply(self, text: str) -> None:
@@ -418,4 +419,10 @@ class FakeOpenAI(FakeServer):
             )
         )
         chunks.append(b"data: [DONE]\n\n")
-        return Response(200, b"", {"content-type": "text/event-stream"}, chunks)
+        return Response(
+            200,
+            b"",
+            {"content-type": "text/event-stream"},
+            chunks,
+            chunk_delay_s=self.stream_delay_s,
+        )

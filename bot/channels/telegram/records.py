@@ -1,0 +1,84 @@
+"""The few core calls the Telegram handlers make; blocking, so handlers run them on a worker.
+
+Telegram message ids are only unique within a chat, so an answer's platform id
+is `<chat_id>:<message_id>`.
+"""
+
+from __future__ import annotations
+
+from bot import feedback, store
+from bot.app import Core
+from bot.db import session_scope
+from bot.errors import AfinaError, NotFound
+from bot.tables import FeedbackKind
+
+CHANNEL = "telegram"
+
+
+def platform_id(chat_id: int, message_id: int) -> str:
+    return f"{chat_id}:{message_id}"
+
+
+def remember_answer(core: Core, *, reply_id: int, chat_id: int, message_id: int) -> None:
+    """Tie the posted message to its reply, for reactions and corrections."""
+    with session_scope(core.engine) as session:
+        store.set_platform_message_id(
+            session, reply_id=reply_id, platform_message_id=platform_id(chat_id, message_id)
+        )
+
+
+def answer_at(core: Core, *, chat_id: int, message_id: int) -> int | None:
+    """The reply posted as this message, if it is one of our answers."""
+    with session_scope(core.engine) as session:
+        reply = store.find_reply_by_platform_id(
+            session, channel=CHANNEL, platform_message_id=platform_id(chat_id, message_id)
+        )
+        return reply.id if reply else None
+
+
+def belongs_to_chat(core: Core, *, reply_id: int, chat_id: int) -> bool:
+    """Whether this reply was given in this Telegram chat (stale or foreign ids are not)."""
+    with session_scope(core.engine) as session:
+        try:
+            reply = store.get_reply(session, reply_id=reply_id)
+        except NotFound:
+            return False
+        return reply.channel == CHANNEL and reply.chat_id == str(chat_id)
+
+
+def rate(
+    core: Core,
+    *,
+    reply_id: int,
+    chat_id: int,
+    user_id: int,
+    kind: FeedbackKind,
+    corrected_text: str | None = None,
+) -> str | None:
+    """Apply the teaching rules to one 👍/👎/✏️; the confirmation, or None if not this chat's."""
+    with session_scope(core.engine) as session:
+        try:
+            reply = store.get_reply(session, reply_id=reply_id)
+        except NotFound:
+            return None
+        if reply.channel != CHANNEL or reply.chat_id != str(chat_id):
+            return None
+        try:
+            outcome = feedback.give(
+                session,
+                core.settings,
+                reply_id=reply_id,
+                user=f"{CHANNEL}:{user_id}",
+                kind=kind,
+                corrected_text=corrected_text,
+            )
+        except AfinaError as exc:  # e.g. 👍 on the "model unavailable" notice
+            return exc.message
+        return outcome.message
+
+
+def start_fresh(core: Core, *, chat_id: int, thread_id: str) -> None:
+    with session_scope(core.engine) as session:
+        store.close_conversation(
+            session, channel=CHANNEL, chat_id=str(chat_id), thread_id=thread_id
+        )

@@ -1,0 +1,90 @@
+"""What the bot says on Telegram besides its answers, in English and Spanish.
+
+The language follows the person's Telegram app (`language_code`); the answers
+themselves come from the model, which already replies in the customer's language.
+"""
+
+from __future__ import annotations
+
+from telegram import User
+
+_EN = {
+    "start": (
+        "Hi{name}! I'm {brand}'s assistant 🌱 Ask me anything about our products, "
+        "orders or shipping and I'll answer right here.\n\n"
+        "Under every answer you can tap 👍 if it helped, 👎 if it didn't, or ✏️ to tell me "
+        "what I should have said. /help shows everything I can do."
+    ),
+    "help": (
+        "How to talk to me 🌱\n"
+        "• Here in private, just write your question.\n"
+        "• In a group, mention me (@{username}), reply to one of my messages, or use "
+        "/ask followed by your question.\n"
+        "• 👍 / 👎 under an answer tells the team how I did; ✏️ lets you send the right answer.\n"
+        "• /new starts a fresh conversation (I forget what we said before).\n"
+        "I only read text, not photos, stickers or voice notes."
+    ),
+    "new": "Fresh start 🌱 I've forgotten our earlier messages; what can I do for you?",
+    "ask_empty": "Write your question after /ask, e.g. /ask do you ship to the Canary Islands?",
+    "text_only": (
+        "I can only read text for now 🌱 Please type your question and I'll answer right away."
+    ),
+    "unknown_command": "I don't know that command. /help shows what I can do.",
+    "broken": (
+        "Sorry, something went wrong on my side and I couldn't answer. "
+        "Please try again in a minute 🌱"
+    ),
+    "button_invalid": (
+        "This button has expired or doesn't belong to this chat. "
+        "Ask me again and rate the new answer."
+    ),
+    "correct_toast": "Send me the right answer ✏️",
+    "correct_prompt": (
+        "✏️ What should I have said? Reply to this message with the right answer (#{reply_id})."
+    ),
+    "correction_empty": "Please send the corrected answer as text ✏️",
+}
+
+_ES = {
+    "start": (
+        "¡Hola{name}! Soy el asistente de {brand} 🌱 Pregúntame lo que quieras sobre "
+        "productos, pedidos o envíos y te respondo aquí mismo.\n\n"
+        "Debajo de cada respuesta puedes pulsar 👍 si te ayudó, 👎 si no, o ✏️ para "
+        "decirme qué debería haber dicho. /help te lo explica todo."
+    ),
+    "help": (
+        "Cómo hablar conmigo 🌱\n"
+        "• Aquí en privado, escribe tu pregunta sin más.\n"
+        "• En un grupo, mencióname (@{username}), responde a uno de mis mensajes o usa "
+        "/ask seguido de tu pregunta.\n"
+        "• 👍 / 👎 bajo una respuesta le dice al equipo qué tal lo hice; ✏️ te deja "
+        "enviarme la respuesta correcta.\n"
+        "• /new empieza una conversación nueva (olvido lo que hablamos antes).\n"
+        "Solo leo texto: ni fotos, ni stickers, ni notas de voz."
+    ),
+    "new": "Empezamos de cero 🌱 He olvidado lo que hablamos; ¿en qué te ayudo?",
+    "ask_empty": "Escribe tu pregunta después de /ask, p. ej. /ask ¿enviáis a Canarias?",
+    "text_only": "De momento solo entiendo texto 🌱 Escríbeme tu pregunta y te respondo enseguida.",
+    "unknown_command": "No conozco ese comando. /help te cuenta lo que sé hacer.",
+    "broken": (
+        "Perdona, algo ha fallado por mi parte y no he podido responder. "
+        "Prueba de nuevo en un minuto 🌱"
+    ),
+    "button_invalid": (
+        "Este botón ha caducado o no es de este chat. Pregúntame de nuevo y valora la "
+        "nueva respuesta."
+    ),
+    "correct_toast": "Envíame la respuesta correcta ✏️",
+    "correct_prompt": (
+        "✏️ ¿Qué debería haber dicho? Responde a este mensaje con la respuesta correcta "
+        "(#{reply_id})."
+    ),
+    "correction_empty": "Envíame la respuesta corregida como texto ✏️",
+}
+
+
+def say(key: str, user: User | None, **values: object) -> str:
+    """The text `key` in the person's language, filled in with `values`."""
+    language = (user.language_code or "") if user else ""
+    table = _ES if language.lower().startswith("es") else _EN
+    return table[key].format(**values)
