@@ -292,6 +292,23 @@ def test_in_process_backend_answers_with_the_active_adapter_and_rollback_switche
     core.engine.dispose()
 
 
+def test_in_process_backend_never_generates_past_the_model_window(tiny: Path) -> None:
+    from bot.models.base import ModelError
+    from bot.models.transformers_chat import TransformersChat
+
+    chat = TransformersChat(
+        Settings(_env_file=None, local_base_model=str(tiny), max_answer_tokens=600)
+    )
+    long_prompt = [{"role": "user", "content": "¿Envíos a Canarias? " * 300}]
+    with pytest.raises(ModelError, match="leaving no room for an answer: lower PROMPT_TOKEN"):
+        chat.complete(long_prompt, model=str(tiny))
+    # 600 new tokens would overrun the tiny model's 1024 positions: the answer stops inside them.
+    near_full = [{"role": "user", "content": "¿Envíos a Canarias? " * 50}]
+    done = chat.complete(near_full, model=str(tiny))
+    assert done.prompt_tokens + done.completion_tokens <= 1024
+    assert done.completion_tokens < 600
+
+
 def _version(run: Run) -> ModelVersion:
     return ModelVersion(
         provider="local",
@@ -329,6 +346,21 @@ def test_a_trainer_that_dies_is_reported_failed(tiny: Path, tmp_path: Path) -> N
     assert status.state is JobState.failed
     assert status.error and "killed by signal 9" in status.error and "memory" in status.error
     assert "train.log" in status.error
+
+
+def test_prompts_longer_than_the_sequence_limit_fail_with_the_setting_to_raise(
+    tiny: Path, tmp_path: Path
+) -> None:
+    settings = local_settings(tmp_path, tiny, local_max_seq_length=64)
+    long_system = {"role": "system", "content": SYSTEM * 20}
+    rows = [{"messages": [long_system, *_turns(q, a)]} for q, a in LESSONS]
+    status, _ = wait(
+        LocalProvider(settings),
+        start(LocalProvider(settings), spec(write_jsonl(tmp_path / "t.jsonl", rows))),
+    )
+    assert status.state is JobState.failed
+    assert status.error and "LOCAL_MAX_SEQ_LENGTH=64" in status.error
+    assert "num_samples" not in status.error  # not torch's words: ours
 
 
 def _turns(question: str, answer: str) -> list[dict[str, str]]:

@@ -78,6 +78,23 @@ def run(spec: TrainSpec, folder: RunFolder) -> int:
     return 0
 
 
+def _check_lengths(spec: TrainSpec, folder: RunFolder, given: int, kept: int) -> None:
+    """TRL drops examples whose prompt alone fills `max_length` (nothing left to learn from);
+    say so, and refuse plainly when that is all of them instead of failing deep in torch."""
+    if kept == given:
+        return
+    if kept == 0:
+        raise AfinaError(
+            f"Every example's prompt (system prompt + question) is at least "
+            f"LOCAL_MAX_SEQ_LENGTH={spec.max_seq_length} tokens long for this model, so nothing "
+            "is left to learn from: raise LOCAL_MAX_SEQ_LENGTH or shorten the system prompt."
+        )
+    folder.event(
+        f"{given - kept} of {given} examples skipped: their prompt alone fills "
+        f"LOCAL_MAX_SEQ_LENGTH={spec.max_seq_length} tokens"
+    )
+
+
 def _loss(value: float | None) -> str:
     return "?" if value is None else f"{value:.3f}"
 
@@ -106,6 +123,7 @@ def train(spec: TrainSpec, folder: RunFolder) -> dict[str, Any]:
     model, peft_config = _with_adapter(hf.load_model(spec.base_model, device), spec, folder)
     recorder = _recorder(folder)
     trainer = _trainer(spec, folder, model, peft_config, tokenizer, rows, device, recorder)
+    _check_lengths(spec, folder, len(rows), len(trainer.train_dataset))
     if device == "cuda":
         torch.cuda.reset_peak_memory_stats()
     started = time.perf_counter()

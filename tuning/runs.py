@@ -391,9 +391,9 @@ class Runs:
                 if line not in known:  # after a restart the provider may repeat old events
                     store.add_run_event(session, run_id=fresh.id or 0, message=line)
             fresh.trained_tokens = status.trained_tokens or fresh.trained_tokens
-            fresh.estimated_cost_usd = round(
-                fresh.trained_tokens / 1000 * self.settings.tuning_cost_per_1k_tokens, 4
-            )
+            # Only a hosted provider bills per token; a local run costs your own hardware.
+            rate = self.settings.tuning_cost_per_1k_tokens if run.provider == "openai" else 0.0
+            fresh.estimated_cost_usd = round(fresh.trained_tokens / 1000 * rate, 4)
             if status.file_ids:
                 fresh.provider_file_ids = list(status.file_ids)
             fresh.metrics = {**fresh.metrics, "job": status.metrics}
@@ -406,6 +406,8 @@ class Runs:
                 fresh.state = RunState.evaluating
                 cost = (
                     f" ({fresh.trained_tokens:,} tokens, ≈ ${fresh.estimated_cost_usd:.2f})"
+                    if fresh.estimated_cost_usd
+                    else f" ({fresh.trained_tokens:,} tokens)"
                     if fresh.trained_tokens
                     else ""
                 )

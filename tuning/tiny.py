@@ -97,3 +97,11 @@ def demo_texts() -> list[str]:
     for row in demo_examples():
         texts += [str(row["question"]), str(row["answer"])]
     return texts
+
+
+if __name__ == "__main__":  # `python -m tuning.tiny DIR`: a model to try `--provider local` on
+    import sys
+
+    if len(sys.argv) != 2:
+        sys.exit("usage: python -m tuning.tiny DIR   (writes a tiny demo model into DIR)")
+    print(build_tiny_model(Path(sys.argv[1]), demo_texts()))

@@ -55,7 +55,7 @@ class TransformersChat:
         with self._using(adapter):
             output = self._model.generate(
                 **inputs,
-                max_new_tokens=self.settings.max_answer_tokens,
+                max_new_tokens=self._room_for_answer(prompt_length),
                 do_sample=False,
                 # Greedy: drop the model's own sampling defaults instead of warning about them.
                 temperature=None,
@@ -71,6 +71,22 @@ class TransformersChat:
             prompt_tokens=prompt_length,
             completion_tokens=int(answer.shape[0]),
         )
+
+    def _room_for_answer(self, prompt_length: int) -> int:
+        """MAX_ANSWER_TOKENS, or less where the prompt fills most of the model's window.
+
+        The responder trims prompts with a tiktoken count, not this model's tokenizer, so
+        a small model's window can still be overrun; generating past it gives garbage."""
+        window = getattr(self._model.config, "max_position_embeddings", None)
+        if not window:
+            return self.settings.max_answer_tokens
+        room = int(window) - prompt_length
+        if room < 16:
+            raise hf.LocalModelError(
+                f"The prompt takes {prompt_length} of the model's {window} tokens, leaving no "
+                "room for an answer: lower PROMPT_TOKEN_BUDGET or HISTORY_MAX_MESSAGES."
+            )
+        return min(self.settings.max_answer_tokens, room)
 
     def _load_base(self) -> None:
         if self._model is not None:
