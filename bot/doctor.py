@@ -666,7 +666,9 @@ class _Doctor:
             self.add(name, "fail", f"{variable} ({mask(value)}) {problem}")
         elif not value.startswith(prefix):
             self.add(
-                name, "fail", f"{variable} ({mask(value)}) is not {kind}: it starts with {prefix}"
+                name,
+                "fail",
+                f"{variable} ({mask(value)}) is not {kind} (those start with {prefix})",
             )
 
     def slack_auth(self, token: str) -> None:
