@@ -183,6 +183,16 @@ class _Answer:
             return None
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """Report a redirect instead of following it: urllib would carry the key to the new host."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+_opener = urllib.request.build_opener(_NoRedirect)
+
+
 def _request(
     url: str,
     *,
@@ -193,7 +203,7 @@ def _request(
     """An answer with any HTTP status, or a short phrase saying why none came."""
     request = urllib.request.Request(url, headers=headers or {}, method=method)
     try:
-        with urllib.request.urlopen(request, timeout=timeout_s) as response:
+        with _opener.open(request, timeout=timeout_s) as response:
             return _Answer(int(response.status), response.read(1 << 20))
     except urllib.error.HTTPError as exc:
         return _Answer(int(exc.code), exc.read(1 << 20))
@@ -305,8 +315,10 @@ class _Doctor:
 
         with contextlib.suppress(ArgumentError):
             found.append(make_url(s.resolved_database_url).password or "")
-        # Longest first, so a secret that contains another is masked whole.
-        return sorted((f for f in found if len(f) >= 4), key=len, reverse=True)
+        # Longest first, so a secret that contains another is masked whole. Short ones are
+        # left alone: a password such as `afina` would garble every "afina migrate" hint,
+        # and no message is built from a password anyway.
+        return sorted((f for f in found if len(f) >= 8), key=len, reverse=True)
 
     # --- database ---------------------------------------------------------------
     def database(self) -> None:
@@ -483,8 +495,10 @@ class _Doctor:
             self.add("model endpoint", "fail", f"OPENAI_BASE_URL {problem}")
             return
         where = show_url(base)
-        if not self.reach:
-            return
+        if not self.reach or any(
+            c.name == "openai key" and c.status == "fail" for c in self.checks
+        ):
+            return  # a key already known to be wrong would only be refused again
         key = _value(self.settings.openai_api_key)
         headers = {"authorization": f"Bearer {key}"} if key else {}
         answer = _request(f"{base}/models", timeout_s=self.timeout_s, headers=headers)

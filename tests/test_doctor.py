@@ -22,6 +22,7 @@ from sqlmodel import Session
 from bot.db import make_engine
 from bot.tables import ModelVersion
 from tests.cli import Result, run
+from tests.fakes.http import FakeServer, Recorded, Response
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.slack_server import APP_TOKEN, BOT_TOKEN, FakeSlack
 from tests.fakes.telegram_server import TOKEN, FakeTelegram
@@ -212,6 +213,35 @@ def test_a_refused_key_says_so_without_printing_it(
     plain = run(capsys, "doctor")
     assert wrong not in result.out + result.err + plain.out + plain.err
     assert "OPENAI_API_KEY was refused" in plain.out
+
+
+class Redirecting(FakeServer):
+    """A server that sends every request somewhere else."""
+
+    def __init__(self, to: str) -> None:
+        super().__init__()
+        self.to = to
+
+    def handle(self, request: Recorded) -> Response:
+        return Response(302, headers={"location": self.to + request.path})
+
+
+def test_a_redirect_is_reported_and_the_key_not_carried_to_another_host(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    migrated: None,
+    fake_openai: FakeOpenAI,
+) -> None:
+    redirecting = Redirecting(fake_openai.url)
+    redirecting.start()
+    try:
+        openai_env(monkeypatch, redirecting.url + "/v1", "sk-proj-abcdefghijklmnopqrstuvwxyz")
+        result = doctor(capsys)
+    finally:
+        redirecting.stop()
+    assert only_failure(result)["message"] == f"{redirecting.url}/v1 answered HTTP 302"
+    assert len(redirecting.requests) == 1
+    assert fake_openai.requests == []
 
 
 def test_a_model_the_endpoint_does_not_serve_is_a_warning(
