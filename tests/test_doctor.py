@@ -110,6 +110,19 @@ def test_a_home_without_a_database_yet_is_a_warning_that_says_how(
     assert not (Path(os.environ["AFINA_HOME"]) / "afina.db").exists()  # the doctor creates nothing
 
 
+def test_a_migrated_database_is_reachable_and_at_head(
+    capsys: pytest.CaptureFixture[str], database_url: str
+) -> None:
+    """SQLite, and PostgreSQL where one is reachable (DATABASE_URL set by the fixture)."""
+    assert run(capsys, "migrate").code == 0
+    result = doctor(capsys, "--offline")
+    assert result.code == 0, result.out
+    [database] = lines(result, "database")
+    [migrations] = lines(result, "migrations")
+    assert database["status"] == "ok" and database["message"].endswith("· reachable")
+    assert migrations["status"] == "ok" and migrations["message"].startswith("at head")
+
+
 def test_a_database_from_a_newer_afina_fails(
     capsys: pytest.CaptureFixture[str], migrated: None
 ) -> None:
