@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -297,10 +298,13 @@ def test_openai_fine_tuning_warns_of_its_end_and_suggests_local(
     monkeypatch.setenv("TUNING_PROVIDER", "openai")
     monkeypatch.setenv("OPENAI_API_KEY", "sk-proj-abcdefghijklmnopqrstuvwxyz")
     result = doctor(capsys, "--offline")
-    assert result.code == 0
-    [warning] = [c for c in lines(result, "tuning") if c["status"] == "warn"]
-    assert "2027-01-06" in warning["message"]
-    assert "TUNING_PROVIDER=local" in warning["message"]
+    # A warning until the day OpenAI stops, a failure from then on.
+    ended = date.today() >= date(2027, 1, 6)
+    assert result.code == (1 if ended else 0)
+    [notice] = [c for c in lines(result, "tuning") if c["status"] != "ok"]
+    assert notice["status"] == ("fail" if ended else "warn")
+    assert "2027-01-06" in notice["message"]
+    assert "TUNING_PROVIDER=local" in notice["message"]
 
 
 def test_local_tuning_needs_a_base_model_and_the_local_extra(
