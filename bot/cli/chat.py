@@ -9,6 +9,7 @@ import typer
 
 from bot.cli.common import console, core
 from bot.db import session_scope
+from bot.doctor import log_startup_report
 from bot.errors import BadInput
 from bot.feedback import give
 from bot.identity import console_user, parse_identity
@@ -35,6 +36,7 @@ def chat(
     if channel != "console":
         raise BadInput("The terminal chat speaks as a console:ID user.")
     the_core = core()
+    log_startup_report(the_core.settings)
     session = ConsoleChat(core=the_core, user=user_id, write=console.print)
     console.print(
         f"afina · {the_core.settings.brand_name} · backend {the_core.settings.backend} · "

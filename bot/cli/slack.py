@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 import typer
 
 from bot.cli.common import console, core
+from bot.doctor import log_startup_report
 
 if TYPE_CHECKING:  # slack_bolt loads only when this command runs
     from slack_bolt import App
@@ -33,6 +34,7 @@ def slack(
 
     the_core = core()
     settings = the_core.settings
+    log_startup_report(settings)
     client = make_client(settings)
     app = build_slack_app(the_core, settings, client)
     executor = app.listener_runner.listener_executor

@@ -10,6 +10,7 @@ import typer
 
 from bot.cli.common import console, core
 from bot.config import get_settings
+from bot.doctor import log_startup_report
 
 if TYPE_CHECKING:
     from telegram.ext import Application
@@ -32,6 +33,7 @@ def telegram() -> None:
         webhook_secret(settings)
     protect_handlers(secrets_of(settings))
     application = build_telegram_app(core(), settings)
+    log_startup_report(settings)
     if not settings.telegram_webhook_url:
         console.print("afina · Telegram · long polling · Ctrl+C stops")
         asyncio.run(_poll_until_signal(application))

@@ -12,6 +12,10 @@ or `finish()`, without sleeping. `fail_next_job(msg)` makes the next job fail,
 and `refuse()` answers job creation the way OpenAI refuses organisations that
 may no longer fine-tune. Every request is recorded, so tests assert on exactly
 what the bot sent.
+
+`GET /v1/models` lists `models`. Set `api_key` to make every request without
+that bearer key get OpenAI's 401 `invalid_api_key` answer, which, like the
+real one, quotes part of the key that was sent.
 """
 
 from __future__ import annotations
@@ -147,6 +151,8 @@ class FakeOpenAI(FakeServer):
         self.answers: dict[str, Callable[[list[dict[str, Any]]], str]] = {}
         self.ft = FineTuningFake()
         self.stream_delay_s = 0.0  # pause between streamed words, to look like a slow model
+        self.api_key: str | None = None  # when set, other keys are refused with 401
+        self.models = ["gpt-4.1-mini", "gpt-4.1-mini-2025-04-14"]
 
     # --- scripting -----------------------------------------------------------
     def reply(self, text: str) -> None:
@@ -210,6 +216,17 @@ class FakeOpenAI(FakeServer):
 
     # --- the API -------------------------------------------------------------
     def handle(self, request: Recorded) -> Response:
+        if self.api_key is not None:
+            given = request.headers.get("authorization", "").removeprefix("Bearer ")
+            if given != self.api_key:
+                return _error(
+                    f"Incorrect API key provided: {given[:3]}***{given[-4:]}.",
+                    401,
+                    "invalid_api_key",
+                )
+        if request.path == "/v1/models" and request.method == "GET":
+            data = [{"id": m, "object": "model", "owned_by": "fake"} for m in self.models]
+            return Response.json({"object": "list", "data": data})
         if request.path.endswith("/chat/completions") and request.method == "POST":
             return self.chat(request)
         if request.path.startswith("/v1/files"):
