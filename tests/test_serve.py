@@ -314,19 +314,19 @@ def test_sigterm_gives_up_after_the_grace_period(
     assert "Traceback" not in output
 
 
-def _children(pid: int) -> list[str]:
-    """Command lines of a process's children, from /proc."""
-    found = []
+def _workers(pid: int) -> set[int]:
+    """The worker processes uvicorn started for `afina serve` (children running spawn_main)."""
+    found = set()
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+            parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (entry / "cmdline").read_bytes()
         except OSError:
             continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-            found.append(cmdline)
+        if parent == pid and b"spawn_main" in cmdline:
+            found.add(int(entry.name))
     return found
 
 
@@ -338,11 +338,8 @@ def test_two_worker_processes_share_the_port_and_the_database(
 ) -> None:
     server = serve("--workers", "2", database_url=database_url, TELEGRAM_WEBHOOK_URL="")
     try:
-        wait_for(
-            lambda: sum("spawn_main" in c for c in _children(server.process.pid)) == 2,
-            30,
-            "two worker processes",
-        )
+        wait_for(lambda: len(_workers(server.process.pid)) == 2, 30, "two worker processes")
+        first = _workers(server.process.pid)
         assert server.get("/healthz").json() == {"ok": True, "database": "ok"}
         # Telegram polls without a webhook URL: not served here (`afina telegram` runs it).
         assert server.telegram(message_update(private_chat(1), user(1), "hi")) == 404
@@ -354,6 +351,8 @@ def test_two_worker_processes_share_the_port_and_the_database(
         wait_for(lambda: len(server.replies()) == 12, 30, "every reply stored")
         scrape = server.get("/metrics").text
         assert metric(scrape, 'afina_replies_total{ok="true"}') == 12
+        # The same two processes throughout: none was taken for hung while it started.
+        assert _workers(server.process.pid) == first
     finally:
         code, output = server.stop()
     assert code == 0, output

@@ -13,6 +13,11 @@ from bot.cli.common import console, core
 
 # The CLI's own format (bot.cli._setup); worker processes are set up from this dict.
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+# uvicorn's parent pings each worker and replaces one that does not answer within this
+# many seconds (its default is 5). A worker only starts answering after it has imported
+# the bot (seconds: SQLAlchemy, numpy, scipy), so on a busy machine or a small dyno the
+# default kills workers that are merely starting, over and over.
+WORKER_HEALTHCHECK_S = 60
 
 
 def register(app: typer.Typer) -> None:
@@ -65,6 +70,7 @@ def serve(
         log_level=level,
         access_log=False,
         timeout_graceful_shutdown=REQUESTS_GRACE_S,
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
     )
 
 
