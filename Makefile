@@ -12,4 +12,5 @@ bench:
 	.venv/bin/python bench/tuning.py
 	.venv/bin/python bench/slack.py
 	.venv/bin/python bench/telegram.py
+	.venv/bin/python bench/serve.py
 	.venv/bin/python bench/local_train.py

@@ -87,6 +87,8 @@ class Settings(BaseSettings):
     # --- HTTP ----------------------------------------------------------------
     host: str = "0.0.0.0"
     port: int = Field(default=3000, ge=0, le=65535)
+    web_concurrency: int = Field(default=1, ge=1, le=64)
+    shutdown_grace_s: float = Field(default=20.0, ge=0)
 
     # --- tuning -------------------------------------------------------------
     tuning_provider: Literal["examples", "openai", "local"] = "examples"

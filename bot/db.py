@@ -84,3 +84,9 @@ def session_scope(engine: Engine) -> Iterator[Session]:
         except BaseException:
             session.rollback()
             raise
+
+
+def ping(engine: Engine) -> None:
+    """Raise if the database cannot answer a trivial query (what `/healthz` checks)."""
+    with engine.connect() as connection:
+        connection.exec_driver_sql("SELECT 1")

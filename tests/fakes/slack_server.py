@@ -128,11 +128,12 @@ class FakeSlack(FakeServer):
         return self.answers()
 
     def answers(self) -> list[Shown]:
-        return [
-            m
-            for m in self.messages.values()
-            if not m.stream_open and any(b["type"] == "actions" for b in m.blocks)
-        ]
+        with self._changed:  # the server's threads add messages while we read
+            return [
+                m
+                for m in self.messages.values()
+                if not m.stream_open and any(b["type"] == "actions" for b in m.blocks)
+            ]
 
     # --- the API ----------------------------------------------------------------
     def handle(self, request: Recorded) -> Response:

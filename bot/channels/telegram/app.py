@@ -9,7 +9,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Coroutine
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -25,6 +24,7 @@ from bot.channels.telegram.redact import describe_error, protect
 from bot.channels.telegram.texts import say
 from bot.config import Settings
 from bot.errors import BadInput
+from bot.pool import DrainingPool
 
 logger = logging.getLogger(__name__)
 
@@ -108,7 +108,9 @@ def build_telegram_app(core: Core, settings: Settings) -> Application:
     secrets = secrets_of(settings)
     # Every Bot API URL holds the token, and httpx logs URLs.
     protect(logging.getLogger("httpx"), secrets)
-    workers = ThreadPoolExecutor(CONCURRENT_ANSWERS, thread_name_prefix="telegram-answer")
+    # `Application.stop()` waits for every update in hand; the server bounds that wait
+    # (SHUTDOWN_GRACE_S), and the pool's daemon threads let the process exit when it runs out.
+    workers = DrainingPool(CONCURRENT_ANSWERS, "telegram-answer")
 
     async def on_start(application: Application) -> None:
         await application.bot.set_my_commands(COMMANDS)
@@ -147,12 +149,10 @@ def build_telegram_app(core: Core, settings: Settings) -> Application:
     return application
 
 
-@asynccontextmanager
-async def started(application: Application) -> AsyncIterator[None]:
-    """Run the application the way PTB's own runners do, for polling, webhook and tests.
+async def initialize(application: Application) -> None:
+    """`application.initialize()`, which asks Telegram who the bot is (`getMe`).
 
-    A token Telegram refuses becomes a one-line `BadInput` (PTB's own message quotes it).
-    """
+    A token Telegram refuses, or an API that cannot be reached, is one clear `BadInput`."""
     try:
         await application.initialize()
     except InvalidToken:
@@ -164,6 +164,15 @@ async def started(application: Application) -> AsyncIterator[None]:
             f"Could not reach the Telegram Bot API ({type(exc).__name__}); "
             "check TELEGRAM_API_URL and the network."
         ) from None
+
+
+@asynccontextmanager
+async def started(application: Application) -> AsyncIterator[None]:
+    """Run the application the way PTB's own runners do, for polling, webhook and tests.
+
+    A token Telegram refuses becomes a one-line `BadInput` (PTB's own message quotes it).
+    """
+    await initialize(application)
     try:
         if application.post_init:
             await application.post_init(application)
