@@ -31,13 +31,15 @@ def slack(
 ) -> None:
     """Run the Slack bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP at /slack/events."""
     from bot.channels.slack import EVENTS_PATH, build_slack_app, make_client
+    from bot.channels.slack.app import WORKERS
+    from bot.pool import DrainingPool
 
     the_core = core()
     settings = the_core.settings
     log_startup_report(settings)
     client = make_client(settings)
-    app = build_slack_app(the_core, settings, client)
-    executor = app.listener_runner.listener_executor
+    answers = DrainingPool(WORKERS, "slack")
+    app = build_slack_app(the_core, settings, client, executor=answers)
     for stop in (signal.SIGINT, signal.SIGTERM):
         signal.signal(stop, _stop)
     try:
@@ -46,8 +48,15 @@ def slack(
         else:
             _http(app, host or settings.host, settings.port if port is None else port, EVENTS_PATH)
     finally:
-        # Let answers already being written finish; drop the ones not started.
-        executor.shutdown(wait=True, cancel_futures=True)
+        # Slack was told "200" for every queued event and will not send it again:
+        # write them all, within SHUTDOWN_GRACE_S.
+        left = answers.drain(settings.shutdown_grace_s)
+        if left:
+            logger.warning(
+                "SHUTDOWN_GRACE_S ran out: %d answers in progress, %d not started, abandoned",
+                left.running,
+                left.dropped,
+            )
 
 
 def _stop(signum: int, frame: FrameType | None) -> None:
