@@ -360,10 +360,10 @@ def test_one_worker_at_a_time_and_a_dead_owner_is_replaced(settings: Settings) -
     core = build_core(settings)
     first, second = Runs(core), Runs(core)
     run_, _ = first.start(provider="examples")
-    assert first._take_lease()  # first is in the middle of a step
+    assert first.take_lease()  # first is in the middle of a step
     tick = second.tick(run_.id or 0)
     assert tick.waiting and tick.run.state == RunState.collecting  # second did nothing
-    first._drop_lease()
+    first.drop_lease()
 
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()
