@@ -386,30 +386,6 @@ def test_examples_ignored_unless_accepted(database_url: str, settings: Settings)
     core.engine.dispose()
 
 
-def test_scheduler_retrains_only_when_enough_is_new_and_polls_open_runs(
-    make_settings: Any, openai_env: FakeOpenAI
-) -> None:
-    from tuning.schedule import build_scheduler, poll_runs, retrain_if_due
-
-    core = build_core(make_settings(retrain_min_new_examples=40))
-    runs = Runs(core)
-    first = retrain_if_due(runs)  # 48 demo examples, none used yet
-    assert first is not None and first.state == RunState.promoted and first.provider == "examples"
-    assert retrain_if_due(runs) is None  # nothing new since
-    for n in range(40):
-        add_example(core.engine, f"fresh {n}?", f"fresh answer {n}")
-    assert (retrain_if_due(runs) or first).id == 2
-
-    openai_env.hold()
-    started, _ = runs.start(provider="openai")
-    assert runs.follow(started.id or 0, until_waiting=True).state == RunState.training
-    openai_env.finish()
-    (polled,) = poll_runs(Runs(core))  # any process's poll job moves it on
-    assert polled.state == RunState.promoted
-    assert {job.id for job in build_scheduler(runs).get_jobs()} == {"retrain", "poll-runs"}
-    core.engine.dispose()
-
-
 class SelfHosted:
     """A provider the way the self-hosted one plugs in: jobs, plus the `activate` hook."""
 
