@@ -129,15 +129,41 @@ def test_the_retrain_starts_only_when_enough_is_new(
 
 def test_a_run_started_since_the_tick_serves_it(settings: Settings) -> None:
     """Another worker, or `afina train`, got there first: this tick needs no second run."""
-    core = build_core(settings.model_copy(update={"retrain_min_new_examples": 1}))
+    every_minute = {"retrain_cron": "* * * * *", "retrain_min_new_examples": 1}
+    core = build_core(settings.model_copy(update=every_minute))
     runs = Runs(core)
-    tick = datetime.now(UTC).replace(second=0, microsecond=0)
+    tick = utcnow().replace(second=0, microsecond=0)
     manual, _ = runs.start()
     runs.follow(manual.id or 0)
     decision = retrain_if_due(runs, now=tick + timedelta(seconds=30))
-    assert decision.run is None
+    assert decision.tick == tick and decision.run is None
     assert decision.reason.startswith(f"run #{manual.id}, started ")
     assert decision.reason.endswith("serves it")
+    core.engine.dispose()
+
+
+def test_the_jobs_of_one_worker_take_turns_on_a_run(
+    make_settings: Any, openai_env: FakeOpenAI
+) -> None:
+    """The lease belongs to the process, so its retrain and poll jobs must not both step a run."""
+    core = build_core(make_settings())
+    runs = Runs(core)
+    openai_env.hold()
+    started, _ = runs.start(provider="openai")
+    run = runs.follow(started.id or 0, until_waiting=True)
+    openai_env.slow_job_reads(1.0)
+
+    def reads() -> int:
+        return len([r for r in openai_env.calls(run.provider_job_id or "") if r.method == "GET"])
+
+    before = reads()
+    polling = threading.Thread(target=runs.tick, args=(run.id or 0,))
+    polling.start()  # one job is polling the provider...
+    while reads() == before:
+        threading.Event().wait(0.01)
+    other = runs.tick(run.id or 0)  # ...so the other job waits instead of stepping too
+    polling.join()
+    assert other.waiting and reads() == before + 1
     core.engine.dispose()
 
 

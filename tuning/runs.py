@@ -113,6 +113,7 @@ class Runs:
         # Set when the process shuts down: the step in flight finishes, no other starts, and
         # the run waits in the database for the next process.
         self.stopping = threading.Event()
+        self._turn = threading.Lock()
 
     def provider(self, name: str) -> Provider:
         if name not in self._providers:
@@ -140,6 +141,22 @@ class Runs:
         with session_scope(self.core.engine) as session:
             store.drop_lease(session, name=name, owner=self.owner)
 
+    def _hold(self) -> bool:
+        """The tuning lease, for this thread. Its owner is the process, so the threads of one
+        process (a worker's retrain and poll jobs) first take turns on a lock."""
+        if not self._turn.acquire(blocking=False):
+            return False
+        if self.take_lease():
+            return True
+        self._turn.release()
+        return False
+
+    def _let_go(self) -> None:
+        try:
+            self.drop_lease()
+        finally:
+            self._turn.release()
+
     def _renew(self, *_progress: int) -> None:
         """Keep the lease through a long step (a big dataset, a slow judge), once a minute."""
         now = time.monotonic()
@@ -158,7 +175,7 @@ class Runs:
         self.provider(name)  # an unknown or missing provider fails here, before any record
         if method not in {"supervised", "dpo"}:
             raise BadInput(f"Unknown method '{method}': supervised or dpo.")
-        if not self.take_lease():
+        if not self._hold():
             raise BadInput("Another process is starting or advancing a run; try again shortly.")
         try:
             with session_scope(self.core.engine) as session:
@@ -182,17 +199,17 @@ class Runs:
                 )
             return run, True
         finally:
-            self.drop_lease()
+            self._let_go()
 
     # --- advancing -------------------------------------------------------------
     def tick(self, run_id: int) -> Tick:
         """Do the next step of a run if no other process is doing it."""
-        if not self.take_lease():
+        if not self._hold():
             return Tick(self.get(run_id), waiting=True)
         try:
             return self._step(run_id)
         finally:
-            self.drop_lease()
+            self._let_go()
 
     def get(self, run_id: int) -> TuningRun:
         with session_scope(self.core.engine) as session:
@@ -249,7 +266,7 @@ class Runs:
         ]
 
     def cancel(self, run_id: int) -> TuningRun:
-        if not self.take_lease():
+        if not self._hold():
             raise BadInput(f"Another process is working on run {run_id} right now; try again.")
         try:
             run = self.get(run_id)
@@ -259,7 +276,7 @@ class Runs:
                 self.provider(run.provider).cancel(run.provider_job_id)
             return self._finish(run, RunState.cancelled, None).run
         finally:
-            self.drop_lease()
+            self._let_go()
 
     # --- the steps -------------------------------------------------------------
     def _rules(self, name: str) -> Rules:
