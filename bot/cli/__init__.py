@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from bot.cli import chat, data, models, slack, telegram, tuning
+from bot.cli import chat, data, models, slack, status, telegram, tuning, worker
 from bot.errors import AfinaError
 
 app = typer.Typer(
@@ -17,7 +17,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for module in (chat, data, models, slack, telegram, tuning):
+for module in (chat, data, models, slack, status, telegram, tuning, worker):
     module.register(app)
 
 
