@@ -363,3 +363,25 @@ def test_workers_firing_the_same_tick_start_exactly_one_run(
         assert store.get_lease(session, name="retrain") is None
         assert store.get_lease(session, name="tuning") is None
     core.engine.dispose()
+
+
+def test_shutting_the_scheduler_down_loses_no_due_tick(settings: Settings) -> None:
+    """APScheduler 3 processes due jobs once more on shutdown and moves their next run on."""
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+
+    from bot.db import JOBS_TABLE
+    from tuning.schedule import StoreKeeper
+
+    core = build_core(settings)
+    due = utcnow().replace(microsecond=0) - timedelta(minutes=1)
+    keeper = StoreKeeper(
+        jobstores={"default": SQLAlchemyJobStore(engine=core.engine, tablename=JOBS_TABLE)},
+        timezone=UTC,
+    )
+    keeper.start(paused=True)
+    keeper.add_job(
+        "tuning.schedule:retrain_job", cron_trigger("0 3 * * *"), id=RETRAIN_JOB, next_run_time=due
+    )
+    keeper.shutdown()
+    assert stored_jobs(core.engine) == {RETRAIN_JOB: due}  # still due for the next worker
+    core.engine.dispose()

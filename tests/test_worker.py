@@ -13,20 +13,23 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 
 from bot import store
 from bot.app import build_core
 from bot.config import Settings
-from bot.db import make_engine, session_scope
-from bot.tables import Lease, Reply, RunState, TuningRun
+from bot.db import JOBS_TABLE, make_engine, session_scope
+from bot.tables import Lease, Reply, RunState, TuningRun, utcnow
 from tests.fakes.http import Recorded, Response
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.telegram_server import TOKEN, FakeTelegram, message_update, private_chat, user
 from tests.tuning_support import rows
 from tuning.runs import Runs
+from tuning.schedule import RETRAIN_JOB, StoreKeeper, cron_trigger
 
 AFINA = str(Path(sys.executable).parent / "afina")
 CUSTOMER = 42
@@ -123,6 +126,17 @@ def wait_for(
             out, err = worker.communicate()
             raise AssertionError(f"never saw {what}; worker exit {worker.returncode}:\n{out}{err}")
         time.sleep(0.05)
+
+
+def running(worker: subprocess.Popen[str]) -> None:
+    """Read the worker's output up to the line that says it runs (its signal handlers too)."""
+    assert worker.stdout is not None
+    seen = []
+    for line in worker.stdout:
+        seen.append(line)
+        if "afina · worker · running" in line:
+            return
+    raise AssertionError("the worker never ran:\n" + "".join(seen) + worker.communicate()[1])
 
 
 def stop(worker: subprocess.Popen[str], how: signal.Signals = signal.SIGTERM) -> tuple[int, str]:
@@ -230,3 +244,52 @@ def test_worker_refuses_a_cron_it_cannot_read(env: dict[str, str]) -> None:
     assert worker.returncode == 1, out + err
     assert "error: RETRAIN_CRON 'every monday' needs five fields" in err
     assert "Traceback" not in err
+
+
+def test_two_workers_coming_up_with_a_due_tick_start_one_run(
+    database_url: str, tmp_path: Path
+) -> None:
+    """A deploy starts two workers while a retrain tick is due: however many fire it, one run.
+
+    Whether both fire depends on their start-up timing (the shared job store often
+    tells the later one the tick is gone); `test_schedule.py` makes two processes
+    fire the same tick at the same instant.
+    """
+    tick = (utcnow() - timedelta(minutes=1)).replace(second=0, microsecond=0)
+    cron = f"{tick.minute} {tick.hour} * * *"
+    core = build_core(Settings(database_url=database_url))  # migrated, 48 demo examples
+    # The schedule as a worker that went down before the tick left it.
+    stored = StoreKeeper(
+        jobstores={"default": SQLAlchemyJobStore(engine=core.engine, tablename=JOBS_TABLE)},
+        timezone=UTC,
+    )
+    stored.start(paused=True)
+    stored.add_job(
+        "tuning.schedule:retrain_job", cron_trigger(cron), id=RETRAIN_JOB, next_run_time=tick
+    )
+    stored.shutdown()
+    core.engine.dispose()
+
+    env = {
+        "AFINA_HOME": str(tmp_path / "home"),
+        "DATABASE_URL": database_url,
+        "RETRAIN_CRON": cron,
+        "RETRAIN_MIN_NEW_EXAMPLES": "1",
+        "LOG_LEVEL": "INFO",
+    }
+    (tmp_path / "home").mkdir()
+    workers = [start_worker(env) for _ in range(2)]
+    try:
+        for worker in workers:
+            running(worker)
+        promoted = lambda: [str(r.state) for r in rows(database_url, TuningRun)] == ["promoted"]  # noqa: E731
+        wait_for("the run promoted", promoted, workers[0])
+        stopped = [stop(worker) for worker in workers]
+    finally:
+        for worker in workers:
+            worker.kill()
+    assert [code for code, _ in stopped] == [0, 0], stopped
+    fired = sum(output.count("retrain tick") for _, output in stopped)
+    assert fired >= 1, stopped
+    assert len(rows(database_url, TuningRun)) == 1
+    assert rows(database_url, Lease) == []

@@ -33,6 +33,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.executors.base import BaseExecutor, run_job
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import STATE_STOPPED
 from sqlalchemy import column, select, table
 from sqlalchemy.engine import Engine
 
@@ -281,6 +283,21 @@ class JobThreads(BaseExecutor):
             return self._idle.wait_for(lambda: not self._threads, timeout)
 
 
+class StoreKeeper(BackgroundScheduler):
+    """A `BackgroundScheduler` that looks at the job store no more once it is shut down.
+
+    APScheduler 3 wakes its loop on `shutdown` and processes due jobs once more: a job
+    found then is handed to an executor that is shut down (or runs after the stop),
+    and its next run time moves on either way, so a due tick would be lost.
+    """
+
+    def _process_jobs(self) -> float | None:
+        if self.state == STATE_STOPPED:
+            return None
+        wait: float | None = super()._process_jobs()
+        return wait
+
+
 class Scheduler:
     """This process's scheduler: both jobs kept in the database, run with its `Runs`."""
 
@@ -288,12 +305,11 @@ class Scheduler:
 
     def __init__(self, runs: Runs) -> None:
         from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-        from apscheduler.schedulers.background import BackgroundScheduler
 
         self.runs = runs
         self.threads = JobThreads()
         self.failure: BaseException | None = None  # APScheduler logs a job's errors itself
-        self.aps = BackgroundScheduler(
+        self.aps = StoreKeeper(
             jobstores={
                 "default": SQLAlchemyJobStore(engine=runs.core.engine, tablename=JOBS_TABLE)
             },
