@@ -122,6 +122,8 @@ class Settings(BaseSettings):
     # --- schedule -----------------------------------------------------------
     retrain_cron: str = "0 3 * * 1"
     retrain_min_new_examples: int = Field(default=20, ge=1)
+    retrain_misfire_grace_s: int = Field(default=3600, ge=1)
+    worker_stop_timeout_s: float = Field(default=30.0, gt=0)
 
     # --- logging -------------------------------------------------------------
     log_level: str = "INFO"

@@ -20,6 +20,15 @@ from sqlmodel import Session, create_engine
 logger = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
+# The scheduler's job store (APScheduler's own layout). A migration creates it so that
+# workers starting together never race to; its columns are APScheduler's business, so
+# autogenerate leaves it out of the comparison with our models.
+JOBS_TABLE = "apscheduler_jobs"
+
+
+def ours(name: str | None, type_: str, parent_names: Any) -> bool:
+    """Alembic's `include_name`: compare every table with the models except the job store."""
+    return not (type_ == "table" and name == JOBS_TABLE)
 
 
 def normalise_url(url: str) -> str:

@@ -8,7 +8,7 @@ from sqlalchemy import inspect
 from sqlmodel import SQLModel
 
 import bot.tables  # noqa: F401
-from bot.db import make_engine, migrate
+from bot.db import JOBS_TABLE, make_engine, migrate, ours
 
 
 def test_empty_database_migrates_to_the_models(database_url: str) -> None:
@@ -16,7 +16,8 @@ def test_empty_database_migrates_to_the_models(database_url: str) -> None:
     migrate(engine)
     migrate(engine)  # a second start is a no-op
     with engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn), SQLModel.metadata)
+        context = MigrationContext.configure(conn, opts={"include_name": ours})
+        diff = compare_metadata(context, SQLModel.metadata)
         tables = set(inspect(conn).get_table_names())
     engine.dispose()
     assert diff == []
@@ -32,6 +33,7 @@ def test_empty_database_migrates_to_the_models(database_url: str) -> None:
         "lease",
         "processedevent",
         "alembic_version",
+        JOBS_TABLE,
     } <= tables
     reply_columns = {c["name"] for c in inspect(make_engine(database_url)).get_columns("reply")}
     assert {
@@ -41,3 +43,17 @@ def test_empty_database_migrates_to_the_models(database_url: str) -> None:
         "prompt_tokens",
         "completion_tokens",
     } <= reply_columns
+
+
+def test_the_job_store_table_is_the_one_apscheduler_would_make(database_url: str) -> None:
+    """Our migration creates it so workers never race to; its shape must stay APScheduler's."""
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+
+    engine = make_engine(database_url)
+    migrate(engine)
+    theirs = SQLAlchemyJobStore(engine=engine, tablename=JOBS_TABLE).jobs_t.metadata
+    with engine.connect() as conn:
+        only_jobs = {"include_name": lambda name, type_, _: type_ != "table" or name == JOBS_TABLE}
+        diff = compare_metadata(MigrationContext.configure(conn, opts=only_jobs), theirs)
+    engine.dispose()
+    assert diff == []

@@ -360,10 +360,10 @@ def test_one_worker_at_a_time_and_a_dead_owner_is_replaced(settings: Settings) -
     core = build_core(settings)
     first, second = Runs(core), Runs(core)
     run_, _ = first.start(provider="examples")
-    assert first._take_lease()  # first is in the middle of a step
+    assert first.take_lease()  # first is in the middle of a step
     tick = second.tick(run_.id or 0)
     assert tick.waiting and tick.run.state == RunState.collecting  # second did nothing
-    first._drop_lease()
+    first.drop_lease()
 
     gone = subprocess.Popen([sys.executable, "-c", "pass"])
     gone.wait()
@@ -383,30 +383,6 @@ def test_examples_ignored_unless_accepted(database_url: str, settings: Settings)
     text = Path(final.dataset_path or "", "sft.jsonl").read_text()
     assert "not approved" not in text
     assert any(e.status == "pending" for e in rows(database_url, Example))
-    core.engine.dispose()
-
-
-def test_scheduler_retrains_only_when_enough_is_new_and_polls_open_runs(
-    make_settings: Any, openai_env: FakeOpenAI
-) -> None:
-    from tuning.schedule import build_scheduler, poll_runs, retrain_if_due
-
-    core = build_core(make_settings(retrain_min_new_examples=40))
-    runs = Runs(core)
-    first = retrain_if_due(runs)  # 48 demo examples, none used yet
-    assert first is not None and first.state == RunState.promoted and first.provider == "examples"
-    assert retrain_if_due(runs) is None  # nothing new since
-    for n in range(40):
-        add_example(core.engine, f"fresh {n}?", f"fresh answer {n}")
-    assert (retrain_if_due(runs) or first).id == 2
-
-    openai_env.hold()
-    started, _ = runs.start(provider="openai")
-    assert runs.follow(started.id or 0, until_waiting=True).state == RunState.training
-    openai_env.finish()
-    (polled,) = poll_runs(Runs(core))  # any process's poll job moves it on
-    assert polled.state == RunState.promoted
-    assert {job.id for job in build_scheduler(runs).get_jobs()} == {"retrain", "poll-runs"}
     core.engine.dispose()
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -109,6 +110,10 @@ class Runs:
         self._providers: dict[str, Provider] = {}
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._renewed = time.monotonic()
+        # Set when the process shuts down: the step in flight finishes, no other starts, and
+        # the run waits in the database for the next process.
+        self.stopping = threading.Event()
+        self._turn = threading.Lock()
 
     def provider(self, name: str) -> Provider:
         if name not in self._providers:
@@ -116,24 +121,41 @@ class Runs:
         return self._providers[name]
 
     # --- lease ---------------------------------------------------------------
-    def _take_lease(self) -> bool:
-        until = utcnow() + LEASE_TTL
+    def take_lease(self, name: str = LEASE, *, ttl: timedelta = LEASE_TTL) -> bool:
+        """Hold the named lease, or take it over from an owner that died on this host."""
+        until = utcnow() + ttl
         with session_scope(self.core.engine) as session:
-            if store.take_lease(session, name=LEASE, owner=self.owner, until=until):
+            if store.take_lease(session, name=name, owner=self.owner, until=until):
                 return True
-            lease = store.get_lease(session, name=LEASE)
+            lease = store.get_lease(session, name=name)
             holder = lease.owner if lease else None
         if holder is None or not _dead_here(holder):
             return False
-        logger.info("taking over the tuning lease from %s, which is gone", holder)
+        logger.info("taking over the %s lease from %s, which is gone", name, holder)
         with session_scope(self.core.engine) as session:
             return store.take_lease(
-                session, name=LEASE, owner=self.owner, until=until, replace=holder
+                session, name=name, owner=self.owner, until=until, replace=holder
             )
 
-    def _drop_lease(self) -> None:
+    def drop_lease(self, name: str = LEASE) -> None:
         with session_scope(self.core.engine) as session:
-            store.drop_lease(session, name=LEASE, owner=self.owner)
+            store.drop_lease(session, name=name, owner=self.owner)
+
+    def _hold(self) -> bool:
+        """The tuning lease, for this thread. Its owner is the process, so the threads of one
+        process (a worker's retrain and poll jobs) first take turns on a lock."""
+        if not self._turn.acquire(blocking=False):
+            return False
+        if self.take_lease():
+            return True
+        self._turn.release()
+        return False
+
+    def _let_go(self) -> None:
+        try:
+            self.drop_lease()
+        finally:
+            self._turn.release()
 
     def _renew(self, *_progress: int) -> None:
         """Keep the lease through a long step (a big dataset, a slow judge), once a minute."""
@@ -153,7 +175,7 @@ class Runs:
         self.provider(name)  # an unknown or missing provider fails here, before any record
         if method not in {"supervised", "dpo"}:
             raise BadInput(f"Unknown method '{method}': supervised or dpo.")
-        if not self._take_lease():
+        if not self._hold():
             raise BadInput("Another process is starting or advancing a run; try again shortly.")
         try:
             with session_scope(self.core.engine) as session:
@@ -177,17 +199,17 @@ class Runs:
                 )
             return run, True
         finally:
-            self._drop_lease()
+            self._let_go()
 
     # --- advancing -------------------------------------------------------------
     def tick(self, run_id: int) -> Tick:
         """Do the next step of a run if no other process is doing it."""
-        if not self._take_lease():
+        if not self._hold():
             return Tick(self.get(run_id), waiting=True)
         try:
             return self._step(run_id)
         finally:
-            self._drop_lease()
+            self._let_go()
 
     def get(self, run_id: int) -> TuningRun:
         with session_scope(self.core.engine) as session:
@@ -230,6 +252,8 @@ class Runs:
             on_tick(tick)
             if tick.run.state in FINAL_RUN_STATES or (until_waiting and tick.waiting):
                 return tick.run
+            if self.stopping.is_set():
+                return tick.run
             if tick.waiting:
                 sleep(self.settings.tuning_poll_interval_s)
 
@@ -237,10 +261,12 @@ class Runs:
         """Move every unfinished run as far as it goes without waiting (the scheduler's job)."""
         with session_scope(self.core.engine) as session:
             ids = [run.id or 0 for run in store.open_runs(session)]
-        return [self.follow(run_id, until_waiting=True) for run_id in ids]
+        return [
+            self.follow(run_id, until_waiting=True) for run_id in ids if not self.stopping.is_set()
+        ]
 
     def cancel(self, run_id: int) -> TuningRun:
-        if not self._take_lease():
+        if not self._hold():
             raise BadInput(f"Another process is working on run {run_id} right now; try again.")
         try:
             run = self.get(run_id)
@@ -250,7 +276,7 @@ class Runs:
                 self.provider(run.provider).cancel(run.provider_job_id)
             return self._finish(run, RunState.cancelled, None).run
         finally:
-            self._drop_lease()
+            self._let_go()
 
     # --- the steps -------------------------------------------------------------
     def _rules(self, name: str) -> Rules:

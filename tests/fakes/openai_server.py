@@ -8,10 +8,10 @@ Fine-tuning: `/v1/files` (multipart upload, list, retrieve, content) and
 `/v1/fine_tuning/jobs` (create, list with a metadata filter, retrieve, events,
 cancel). A job walks through `FineTuningFake.PLAN`, one status per retrieve
 while `auto` is on; `hold()` freezes jobs so a test steps them with `step()`
-or `finish()`, without sleeping. `fail_next_job(msg)` makes the next job fail,
-and `refuse()` answers job creation the way OpenAI refuses organisations that
-may no longer fine-tune. Every request is recorded, so tests assert on exactly
-what the bot sent.
+or `finish()`, without sleeping; `slow_job_reads(s)` makes each retrieve hang.
+`fail_next_job(msg)` makes the next job fail, and `refuse()` answers job
+creation the way OpenAI refuses organisations that may no longer fine-tune.
+Every request is recorded, so tests assert on exactly what the bot sent.
 
 `GET /v1/models` lists `models`. Set `api_key` to make every request without
 that bearer key get OpenAI's 401 `invalid_api_key` answer, which, like the
@@ -116,6 +116,7 @@ class FineTuningFake:
         self.auto = True
         self.refusal: str | None = None
         self.failure: str | None = None
+        self.read_delay_s = 0.0  # each retrieve of a job answers this late
         self.lock = threading.Lock()
 
     def enter(self, job: FakeJob) -> None:
@@ -190,6 +191,10 @@ class FakeOpenAI(FakeServer):
 
     def finish(self, job_id: str | None = None) -> None:
         self.step(job_id, steps=100)
+
+    def slow_job_reads(self, seconds: float) -> None:
+        """Each retrieve of a job takes `seconds`: a provider that hangs mid-step."""
+        self.ft.read_delay_s = seconds
 
     def refuse(self, message: str = REFUSAL) -> None:
         self.ft.refusal = message
@@ -310,7 +315,9 @@ class FakeOpenAI(FakeServer):
             return Response.json(job.payload())
         if self.ft.auto:
             self.ft.advance(job)
-        return Response.json(job.payload())
+        response = Response.json(job.payload())
+        response.delay_s = self.ft.read_delay_s
+        return response
 
     def list_jobs(self, request: Recorded) -> Response:
         wanted = {

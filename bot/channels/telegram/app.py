@@ -187,12 +187,18 @@ async def started(application: Application) -> AsyncIterator[None]:
             await application.post_shutdown(application)
 
 
-async def poll(application: Application, stop: asyncio.Event) -> None:
-    """Long polling until `stop` is set."""
+async def poll(
+    application: Application,
+    stop: asyncio.Event,
+    *,
+    on_ready: Callable[[], None] = lambda: None,
+) -> None:
+    """Long polling until `stop` is set; `on_ready` once updates are being fetched."""
     if application.updater is None:
         raise RuntimeError("this application was built without an updater")
     async with started(application):
         await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+        on_ready()
         try:
             await stop.wait()
         finally:
