@@ -92,7 +92,7 @@ def plan(settings: Settings) -> Plan:
                 "requests come from Slack (or set SLACK_APP_TOKEN and run `afina slack` "
                 "for Socket Mode)."
             )
-        notes.append("Slack uses Socket Mode (SLACK_APP_TOKEN): `afina slack` runs it.")
+        notes.append("Slack uses Socket Mode (SLACK_APP_TOKEN): `afina worker` runs it.")
         slack = False
     telegram = bool(settings.telegram_webhook_url)
     if telegram:
@@ -102,7 +102,7 @@ def plan(settings: Settings) -> Plan:
         bot_token(settings)
         webhook_secret(settings)
     elif settings.telegram_bot_token is not None:
-        notes.append("Telegram has no TELEGRAM_WEBHOOK_URL, so it polls: `afina telegram` runs it.")
+        notes.append("Telegram has no TELEGRAM_WEBHOOK_URL, so it polls: `afina worker` runs it.")
     return Plan(slack=slack, telegram=telegram, notes=notes)
 
 

@@ -341,7 +341,7 @@ def test_two_worker_processes_share_the_port_and_the_database(
         wait_for(lambda: len(_workers(server.process.pid)) == 2, 30, "two worker processes")
         first = _workers(server.process.pid)
         assert server.get("/healthz").json() == {"ok": True, "database": "ok"}
-        # Telegram polls without a webhook URL: not served here (`afina telegram` runs it).
+        # Telegram polls without a webhook URL: not served here (`afina worker` runs it).
         assert server.telegram(message_update(private_chat(1), user(1), "hi")) == 404
 
         bodies = [mention(f"question {n}")[1] for n in range(12)]
@@ -358,7 +358,7 @@ def test_two_worker_processes_share_the_port_and_the_database(
     assert code == 0, output
     assert "2 processes" in output and "/telegram/webhook" not in output
     assert not fake_telegram.called("setWebhook")
-    assert "`afina telegram` runs it" in output
+    assert "`afina worker` runs it" in output
 
 
 @pytest.mark.parametrize(

@@ -56,7 +56,7 @@ def serve(
         "Ctrl-C stops."
     )
     for stop in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(stop, _stop)
+        signal.signal(stop, exit_cleanly)
     level = logging.getLogger().getEffectiveLevel()
     # An import string and a factory, so that every worker process builds its own app.
     uvicorn.run(
@@ -74,7 +74,7 @@ def serve(
     )
 
 
-def _stop(signum: int, frame: FrameType | None) -> None:
+def exit_cleanly(signum: int, frame: FrameType | None) -> None:
     """uvicorn stops gracefully on SIGINT/SIGTERM, then raises the signal again: exit 0 then."""
     raise SystemExit(0)
 

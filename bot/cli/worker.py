@@ -21,7 +21,7 @@ def worker() -> None:
     from bot.worker import Worker, run_until_signalled
 
     the_core = core()  # before the log level drops: migrations need not narrate each start
-    _log_as_a_service(get_settings().log_level)
+    log_as_a_service(get_settings().log_level)
     the_worker = Worker(the_core)
     for line in the_worker.describe():
         console.print(f"afina · worker · {line}")
@@ -41,7 +41,7 @@ def worker() -> None:
     os._exit(0)
 
 
-def _log_as_a_service(level_name: str) -> None:
+def log_as_a_service(level_name: str) -> None:
     """A service's log is its output: honour LOG_LEVEL (commands stay quiet below WARNING).
 
     Per-request and per-job lines from the libraries stay out of it: a poll every few
