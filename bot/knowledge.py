@@ -14,8 +14,7 @@ import threading
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlalchemy.engine import Connection, Engine
 
 from bot import store
 from bot.retrieval import Index
@@ -44,27 +43,39 @@ class Knowledge:
         self.watermark: datetime | None = None
         self._lock = threading.Lock()
 
-    def refresh(self) -> None:
-        with self._lock, Session(self.engine) as session:
-            first = self.watermark is None
-            horizon = utcnow() - OVERLAP
-            newest: datetime | None = None
-            accepted: list[tuple[int, str]] = []
-            for example in store.index_rows_since(session, since=self.watermark):
-                stamp = example.updated_at
-                newest = stamp if newest is None else max(newest, stamp)
-                if first:
-                    if example.status == ExampleStatus.accepted:
-                        accepted.append((example.id, example.question))
-                        self.answers[example.id] = example.answer
-                else:
-                    self._apply(example)
+    def refresh(self, connection: Connection | None = None) -> None:
+        """Take in the examples changed since the last look.
+
+        `connection`: one the caller already holds (the responder's, so an answer
+        checks out one connection, not two); by default one is taken from the pool.
+        """
+        with self._lock:
+            if connection is not None:
+                self._refresh(connection)
+                return
+            with self.engine.connect() as own:
+                self._refresh(own)
+
+    def _refresh(self, connection: Connection) -> None:
+        first = self.watermark is None
+        horizon = utcnow() - OVERLAP
+        newest: datetime | None = None
+        accepted: list[tuple[int, str]] = []
+        for example in store.index_rows_on(connection, since=self.watermark):
+            stamp = example.updated_at
+            newest = stamp if newest is None else max(newest, stamp)
             if first:
-                self.index.build(accepted)
-            elif len(self.index.delta.keys) > COMPACT_AFTER:
-                self.index.compact()
-            settled = horizon if newest is None else min(newest, horizon)
-            self.watermark = settled if self.watermark is None else max(self.watermark, settled)
+                if example.status == ExampleStatus.accepted:
+                    accepted.append((example.id, example.question))
+                    self.answers[example.id] = example.answer
+            else:
+                self._apply(example)
+        if first:
+            self.index.build(accepted)
+        elif len(self.index.delta.keys) > COMPACT_AFTER:
+            self.index.compact()
+        settled = horizon if newest is None else min(newest, horizon)
+        self.watermark = settled if self.watermark is None else max(self.watermark, settled)
 
     def _apply(self, example: IndexRow) -> None:
         key = example.id
