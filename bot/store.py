@@ -244,32 +244,32 @@ def active_version_on(connection: Connection) -> ActiveVersion | None:
 
 def mark_processed(session: Session, *, channel: str, event_key: str) -> bool:
     """Record a platform delivery; False if it was already handled (a retry)."""
-    if session.get_bind().dialect.name in _UPSERT_INSERTS:
-        return mark_processed_on(session.connection(), channel=channel, event_key=event_key)
-    # another database: read, then write
-    exists = session.exec(
-        select(ProcessedEvent.id)
-        .where(ProcessedEvent.channel == channel)
-        .where(ProcessedEvent.event_key == event_key)
-    ).first()
-    if exists is not None:
-        return False
-    session.add(ProcessedEvent(channel=channel, event_key=event_key))
-    session.flush()
-    return True
+    return mark_processed_on(session.connection(), channel=channel, event_key=event_key)
 
 
 _UPSERT_INSERTS: dict[str, Any] = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
 _MARK_PROCESSED: dict[str, Any] = {}  # per dialect, built on first use
+_FIND_PROCESSED = (
+    sa_select(col(ProcessedEvent.id))
+    .where(col(ProcessedEvent.channel) == bindparam("channel"))
+    .where(col(ProcessedEvent.event_key) == bindparam("event_key"))
+)
 
 
 def mark_processed_on(connection: Connection, *, channel: str, event_key: str) -> bool:
-    """Record a platform delivery on SQLite or PostgreSQL; False if it was already handled.
+    """Record a platform delivery; False if it was already handled (a retry).
 
     One `INSERT … ON CONFLICT DO NOTHING`: no read-then-write race between two
     workers handed the same retry, and one statement on every delivery's path.
     """
+    values = {"channel": channel, "event_key": event_key, "created_at": utcnow()}
     dialect = connection.dialect.name
+    if dialect not in _UPSERT_INSERTS:  # another database: read, then write
+        keys = {"channel": channel, "event_key": event_key}
+        if connection.execute(_FIND_PROCESSED, keys).first() is not None:
+            return False
+        connection.execute(insert(ProcessedEvent), values)
+        return True
     statement = _MARK_PROCESSED.get(dialect)
     if statement is None:
         statement = (
@@ -278,7 +278,6 @@ def mark_processed_on(connection: Connection, *, channel: str, event_key: str) -
             .returning(col(ProcessedEvent.id))
         )
         _MARK_PROCESSED[dialect] = statement
-    values = {"channel": channel, "event_key": event_key, "created_at": utcnow()}
     return connection.execute(statement, values).first() is not None
 
 

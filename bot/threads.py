@@ -73,9 +73,9 @@ def seed_thread(
 
 def remember_post(engine: Engine, *, reply_id: int, platform_message_id: str) -> None:
     """Record the platform message that carries a reply (and its feedback controls)."""
-    with session_scope(engine) as session:
-        store.set_platform_message_id(
-            session, reply_id=reply_id, platform_message_id=platform_message_id
+    with engine.begin() as connection:  # on every answer's path: one plain UPDATE
+        store.set_platform_message_id_on(
+            connection, reply_id=reply_id, platform_message_id=platform_message_id
         )
 
 
