@@ -11,6 +11,7 @@ seconds": rows stamped inside that window are read again until they settle
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -42,6 +43,7 @@ class Knowledge:
         self.answers: dict[int, str] = {}
         self.watermark: datetime | None = None
         self._lock = threading.Lock()
+        self._began = 0  # when the last finished look at the database began (monotonic ns)
 
     def refresh(self, connection: Connection | None = None) -> None:
         """Take in the examples changed since the last look.
@@ -49,12 +51,19 @@ class Knowledge:
         `connection`: one the caller already holds (the responder's, so an answer
         checks out one connection, not two); by default one is taken from the pool.
         """
+        asked = time.monotonic_ns()
         with self._lock:
+            if self._began > asked:
+                # A look that began after this call did has just finished: it saw every
+                # row committed before now, so in a burst of questions one read serves all.
+                return
+            began = time.monotonic_ns()
             if connection is not None:
                 self._refresh(connection)
-                return
-            with self.engine.connect() as own:
-                self._refresh(own)
+            else:
+                with self.engine.connect() as own:
+                    self._refresh(own)
+            self._began = began  # only once it worked: a failed look serves nobody
 
     def _refresh(self, connection: Connection) -> None:
         first = self.watermark is None
@@ -91,6 +100,7 @@ class Knowledge:
     def rebuild(self) -> int:
         """Drop everything and read all accepted examples again; returns how many."""
         with self._lock:
+            self._began = 0
             self.index = Index()
             self.answers = {}
             self.watermark = None
