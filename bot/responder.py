@@ -19,6 +19,7 @@ from sqlalchemy.engine import Engine
 
 from bot import store, tokens
 from bot.config import Settings
+from bot.db import write_transaction
 from bot.knowledge import Knowledge, Known
 from bot.messages import Incoming, Reply
 from bot.models.base import ChatMessages, Completion, ModelBackend, ModelError, OnDelta
@@ -88,7 +89,7 @@ class Responder:
         cleaned = clean_message(incoming.text, max_chars=self.settings.max_message_chars)
         # Two short transactions on plain Core statements (see `store`'s answer path):
         # the inbound message commits before the model is called, the reply after it.
-        with self.engine.begin() as connection:
+        with write_transaction(self.engine) as connection:
             # First, while nothing is written yet: a correction saved by any process
             # up to now is in the index this answer searches.
             self.knowledge.refresh(connection)
@@ -120,7 +121,7 @@ class Responder:
         text = completion.text if completion else FALLBACK
         model_id = completion.model_id if completion else target.model
 
-        with self.engine.begin() as connection:
+        with write_transaction(self.engine) as connection:
             reply_id = store.add_reply_on(
                 connection,
                 {
