@@ -1,7 +1,9 @@
 """Keyword-only queries over the tables; the only module of the core that writes SQL.
 
 Each function takes an open `Session` and leaves committing to the caller
-(`bot.db.session_scope`), so one unit of work commits or fails whole.
+(`bot.db.session_scope`), so one unit of work commits or fails whole. The
+`…_on` functions on every answer's path take a `Connection` instead (from
+`bot.db.write_transaction`): plain Core statements, no ORM objects.
 """
 
 from __future__ import annotations
