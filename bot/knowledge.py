@@ -11,11 +11,11 @@ seconds": rows stamped inside that window are read again until they settle
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy.engine import Engine
-from sqlmodel import Session
+from sqlalchemy.engine import Connection, Engine
 
 from bot import store
 from bot.retrieval import Index
@@ -43,28 +43,48 @@ class Knowledge:
         self.answers: dict[int, str] = {}
         self.watermark: datetime | None = None
         self._lock = threading.Lock()
+        self._began = 0  # when the last finished look at the database began (monotonic ns)
 
-    def refresh(self) -> None:
-        with self._lock, Session(self.engine) as session:
-            first = self.watermark is None
-            horizon = utcnow() - OVERLAP
-            newest: datetime | None = None
-            accepted: list[tuple[int, str]] = []
-            for example in store.index_rows_since(session, since=self.watermark):
-                stamp = example.updated_at
-                newest = stamp if newest is None else max(newest, stamp)
-                if first:
-                    if example.status == ExampleStatus.accepted:
-                        accepted.append((example.id, example.question))
-                        self.answers[example.id] = example.answer
-                else:
-                    self._apply(example)
+    def refresh(self, connection: Connection | None = None) -> None:
+        """Take in the examples changed since the last look.
+
+        `connection`: one the caller already holds (the responder's, so an answer
+        checks out one connection, not two); by default one is taken from the pool.
+        """
+        asked = time.monotonic_ns()
+        with self._lock:
+            if self._began > asked:
+                # A look that began after this call did has just finished: it saw every
+                # row committed before now, so in a burst of questions one read serves all.
+                return
+            began = time.monotonic_ns()
+            if connection is not None:
+                self._refresh(connection)
+            else:
+                with self.engine.connect() as own:
+                    self._refresh(own)
+            self._began = began  # only once it worked: a failed look serves nobody
+
+    def _refresh(self, connection: Connection) -> None:
+        first = self.watermark is None
+        horizon = utcnow() - OVERLAP
+        newest: datetime | None = None
+        accepted: list[tuple[int, str]] = []
+        for example in store.index_rows_on(connection, since=self.watermark):
+            stamp = example.updated_at
+            newest = stamp if newest is None else max(newest, stamp)
             if first:
-                self.index.build(accepted)
-            elif len(self.index.delta.keys) > COMPACT_AFTER:
-                self.index.compact()
-            settled = horizon if newest is None else min(newest, horizon)
-            self.watermark = settled if self.watermark is None else max(self.watermark, settled)
+                if example.status == ExampleStatus.accepted:
+                    accepted.append((example.id, example.question))
+                    self.answers[example.id] = example.answer
+            else:
+                self._apply(example)
+        if first:
+            self.index.build(accepted)
+        elif len(self.index.delta.keys) > COMPACT_AFTER:
+            self.index.compact()
+        settled = horizon if newest is None else min(newest, horizon)
+        self.watermark = settled if self.watermark is None else max(self.watermark, settled)
 
     def _apply(self, example: IndexRow) -> None:
         key = example.id
@@ -80,6 +100,7 @@ class Knowledge:
     def rebuild(self) -> int:
         """Drop everything and read all accepted examples again; returns how many."""
         with self._lock:
+            self._began = 0
             self.index = Index()
             self.answers = {}
             self.watermark = None

@@ -13,18 +13,16 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine
 
 from bot import store, tokens
 from bot.config import Settings
-from bot.db import session_scope
+from bot.db import write_transaction
 from bot.knowledge import Knowledge, Known
 from bot.messages import Incoming, Reply
 from bot.models.base import ChatMessages, Completion, ModelBackend, ModelError, OnDelta
-from bot.tables import ModelVersion
-from bot.tables import Reply as ReplyRow
 from bot.text import clean_message
 
 logger = logging.getLogger(__name__)
@@ -48,7 +46,18 @@ class Target:
     version_id: int | None
 
 
-def choose_target(settings: Settings, version: ModelVersion | None) -> Target:
+class Version(Protocol):
+    """What choosing a target reads of a model version (a `ModelVersion`, or a lighter row)."""
+
+    @property
+    def id(self) -> int | None: ...
+    @property
+    def provider(self) -> str: ...
+    @property
+    def model_id(self) -> str: ...
+
+
+def choose_target(settings: Settings, version: Version | None) -> Target:
     """The active version decides the model when the configured backend can serve it."""
     backend = settings.backend
     if backend == "examples":
@@ -78,58 +87,63 @@ class Responder:
 
     def answer(self, incoming: Incoming, *, on_delta: OnDelta | None = None) -> Reply:
         cleaned = clean_message(incoming.text, max_chars=self.settings.max_message_chars)
-        with session_scope(self.engine) as session:
-            conversation = store.open_conversation(
-                session,
+        # Two short transactions on plain Core statements (see `store`'s answer path):
+        # the inbound message commits before the model is called, the reply after it.
+        with write_transaction(self.engine) as connection:
+            # First, while nothing is written yet: a correction saved by any process
+            # up to now is in the index this answer searches.
+            self.knowledge.refresh(connection)
+            conversation_id = store.conversation_id_on(
+                connection,
                 channel=incoming.channel,
                 chat_id=incoming.chat_id,
                 thread_id=incoming.thread_id,
             )
-            history = store.recent_turns(
-                session,
-                conversation_id=conversation.id or 0,
+            history = store.recent_turns_on(
+                connection,
+                conversation_id=conversation_id,
                 limit=self.settings.history_max_messages,
             )
-            inbound = store.add_message(
-                session,
-                conversation_id=conversation.id or 0,
+            inbound_id = store.add_message_on(
+                connection,
+                conversation_id=conversation_id,
                 role="user",
                 text=cleaned.text,
                 user_id=incoming.identity,
                 platform_message_id=incoming.platform_message_id,
             )
-            target = choose_target(self.settings, store.active_version(session))
+            target = choose_target(self.settings, store.active_version_on(connection))
 
-        self.knowledge.refresh()
         prompt = self.build_prompt(cleaned.text, history)
         started = time.perf_counter()
         completion, error = self._complete(prompt, target, on_delta)
         latency_ms = int((time.perf_counter() - started) * 1000)
         text = completion.text if completion else FALLBACK
+        model_id = completion.model_id if completion else target.model
 
-        with session_scope(self.engine) as session:
-            row = store.add_reply(
-                session,
-                ReplyRow(
-                    conversation_id=conversation.id or 0,
-                    message_id=inbound.id or 0,
-                    channel=incoming.channel,
-                    chat_id=incoming.chat_id,
-                    prompt=prompt,
-                    text=text,
-                    ok=completion is not None,
-                    error=error,
-                    backend=target.backend,
-                    model_id=completion.model_id if completion else target.model,
-                    model_version_id=target.version_id,
-                    latency_ms=latency_ms,
-                    prompt_tokens=completion.prompt_tokens if completion else 0,
-                    completion_tokens=completion.completion_tokens if completion else 0,
-                ),
+        with write_transaction(self.engine) as connection:
+            reply_id = store.add_reply_on(
+                connection,
+                {
+                    "conversation_id": conversation_id,
+                    "message_id": inbound_id,
+                    "channel": incoming.channel,
+                    "chat_id": incoming.chat_id,
+                    "prompt": prompt,
+                    "text": text,
+                    "ok": completion is not None,
+                    "error": error,
+                    "backend": target.backend,
+                    "model_id": model_id,
+                    "model_version_id": target.version_id,
+                    "latency_ms": latency_ms,
+                    "prompt_tokens": completion.prompt_tokens if completion else 0,
+                    "completion_tokens": completion.completion_tokens if completion else 0,
+                },
             )
-            store.add_message(
-                session,
-                conversation_id=conversation.id or 0,
+            store.add_message_on(
+                connection,
+                conversation_id=conversation_id,
                 role="assistant",
                 text=text,
                 user_id="bot",
@@ -138,7 +152,11 @@ class Responder:
         if cleaned.truncated:
             notice = TRUNCATED.format(limit=self.settings.max_message_chars)
         return Reply(
-            reply_id=row.id or 0, text=text, ok=row.ok, model_id=row.model_id, notice=notice
+            reply_id=reply_id,
+            text=text,
+            ok=completion is not None,
+            model_id=model_id,
+            notice=notice,
         )
 
     def _complete(

@@ -1,7 +1,9 @@
 """Keyword-only queries over the tables; the only module of the core that writes SQL.
 
 Each function takes an open `Session` and leaves committing to the caller
-(`bot.db.session_scope`), so one unit of work commits or fails whole.
+(`bot.db.session_scope`), so one unit of work commits or fails whole. The
+`…_on` functions on every answer's path take a `Connection` instead (from
+`bot.db.write_transaction`): plain Core statements, no ORM objects.
 """
 
 from __future__ import annotations
@@ -10,10 +12,11 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, or_, update
+from sqlalchemy import bindparam, func, insert, or_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -36,6 +39,14 @@ from bot.tables import (
     utcnow,
 )
 from bot.text import content_hash, question_hash
+
+
+class ActiveVersion(NamedTuple):
+    """What answering needs of the active model version (see `bot.responder.choose_target`)."""
+
+    id: int
+    provider: str
+    model_id: str
 
 
 class IndexRow(NamedTuple):
@@ -139,32 +150,137 @@ def recent_turns(session: Session, *, conversation_id: int, limit: int) -> list[
     return [{"role": role, "content": text} for role, text in reversed(rows)]
 
 
+# --- the answer's path: SQLAlchemy Core on one connection ----------------------
+#
+# Every answer runs these. Building ORM objects and flushing them cost several times
+# what the SQL itself does, so they are plain statements built once at import (with
+# bind parameters, so SQLAlchemy compiles each once and reuses it) and run on a
+# `Connection`. They write exactly the rows the ORM functions above would.
+
+_FIND_CONVERSATION = (
+    sa_select(col(Conversation.id))
+    .where(col(Conversation.channel) == bindparam("channel"))
+    .where(col(Conversation.chat_id) == bindparam("chat_id"))
+    .where(col(Conversation.thread_id) == bindparam("thread_id"))
+    .where(col(Conversation.closed_at).is_(None))
+    .order_by(col(Conversation.id).desc())
+    .limit(1)
+)
+_ADD_CONVERSATION = insert(Conversation)
+_ADD_MESSAGE = insert(Message)
+_ADD_REPLY = insert(Reply)
+_RECENT_TURNS = (
+    sa_select(col(Message.role), col(Message.text))
+    .where(col(Message.conversation_id) == bindparam("conversation_id"))
+    .order_by(col(Message.id).desc())
+    .limit(bindparam("limit"))
+)
+_ACTIVE_VERSION = (
+    sa_select(col(ModelVersion.id), col(ModelVersion.provider), col(ModelVersion.model_id))
+    .where(col(ModelVersion.active).is_(True))
+    .limit(1)
+)
+
+
+def conversation_id_on(
+    connection: Connection, *, channel: str, chat_id: str, thread_id: str
+) -> int:
+    """`open_conversation`'s id: the open conversation of this chat/thread, or a new one."""
+    keys = {"channel": channel, "chat_id": chat_id, "thread_id": thread_id}
+    found = connection.execute(_FIND_CONVERSATION, keys).scalar()
+    if found is not None:
+        return int(found)
+    result = connection.execute(_ADD_CONVERSATION, {**keys, "created_at": utcnow()})
+    return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def recent_turns_on(
+    connection: Connection, *, conversation_id: int, limit: int
+) -> list[dict[str, str]]:
+    """`recent_turns` on a connection."""
+    if limit <= 0:
+        return []
+    rows = connection.execute(
+        _RECENT_TURNS, {"conversation_id": conversation_id, "limit": limit}
+    ).all()
+    return [{"role": role, "content": text} for role, text in reversed(rows)]
+
+
+def add_message_on(
+    connection: Connection,
+    *,
+    conversation_id: int,
+    role: str,
+    text: str,
+    user_id: str = "",
+    platform_message_id: str | None = None,
+) -> int:
+    """`add_message` on a connection; returns the new message's id."""
+    result = connection.execute(
+        _ADD_MESSAGE,
+        {
+            "conversation_id": conversation_id,
+            "role": role,
+            "user_id": user_id,
+            "text": text,
+            "platform_message_id": platform_message_id,
+            "created_at": utcnow(),
+        },
+    )
+    return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def add_reply_on(connection: Connection, values: dict[str, Any]) -> int:
+    """`add_reply` on a connection, from the `Reply` columns; returns the new reply's id."""
+    row = {"error": None, "model_version_id": None, "platform_message_id": None, **values}
+    row.setdefault("created_at", utcnow())
+    result = connection.execute(_ADD_REPLY, row)
+    return int(result.inserted_primary_key[0])  # type: ignore[index]
+
+
+def active_version_on(connection: Connection) -> ActiveVersion | None:
+    """The active version's id, provider and model id (a lighter `active_version`)."""
+    row = connection.execute(_ACTIVE_VERSION).first()
+    return None if row is None else ActiveVersion(row[0] or 0, row[1], row[2])
+
+
 def mark_processed(session: Session, *, channel: str, event_key: str) -> bool:
+    """Record a platform delivery; False if it was already handled (a retry)."""
+    return mark_processed_on(session.connection(), channel=channel, event_key=event_key)
+
+
+_UPSERT_INSERTS: dict[str, Any] = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
+_MARK_PROCESSED: dict[str, Any] = {}  # per dialect, built on first use
+_FIND_PROCESSED = (
+    sa_select(col(ProcessedEvent.id))
+    .where(col(ProcessedEvent.channel) == bindparam("channel"))
+    .where(col(ProcessedEvent.event_key) == bindparam("event_key"))
+)
+
+
+def mark_processed_on(connection: Connection, *, channel: str, event_key: str) -> bool:
     """Record a platform delivery; False if it was already handled (a retry).
 
     One `INSERT … ON CONFLICT DO NOTHING`: no read-then-write race between two
     workers handed the same retry, and one statement on every delivery's path.
     """
     values = {"channel": channel, "event_key": event_key, "created_at": utcnow()}
-    keys = ["channel", "event_key"]
-    dialect = session.get_bind().dialect.name
-    if dialect == "sqlite":
-        statement: Any = sqlite_insert(ProcessedEvent).values(values)
-    elif dialect == "postgresql":
-        statement = postgresql_insert(ProcessedEvent).values(values)
-    else:  # another database: read, then write
-        exists = session.exec(
-            select(ProcessedEvent.id)
-            .where(ProcessedEvent.channel == channel)
-            .where(ProcessedEvent.event_key == event_key)
-        ).first()
-        if exists is not None:
+    dialect = connection.dialect.name
+    if dialect not in _UPSERT_INSERTS:  # another database: read, then write
+        keys = {"channel": channel, "event_key": event_key}
+        if connection.execute(_FIND_PROCESSED, keys).first() is not None:
             return False
-        session.add(ProcessedEvent(channel=channel, event_key=event_key))
-        session.flush()
+        connection.execute(insert(ProcessedEvent), values)
         return True
-    statement = statement.on_conflict_do_nothing(index_elements=keys)
-    return session.execute(statement.returning(ProcessedEvent.id)).first() is not None
+    statement = _MARK_PROCESSED.get(dialect)
+    if statement is None:
+        statement = (
+            _UPSERT_INSERTS[dialect](ProcessedEvent)
+            .on_conflict_do_nothing(index_elements=["channel", "event_key"])
+            .returning(col(ProcessedEvent.id))
+        )
+        _MARK_PROCESSED[dialect] = statement
+    return connection.execute(statement, values).first() is not None
 
 
 # --- replies ---------------------------------------------------------------
@@ -199,6 +315,24 @@ def set_platform_message_id(session: Session, *, reply_id: int, platform_message
     statement = update(Reply).where(col(Reply.id) == reply_id)
     result = session.execute(statement.values(platform_message_id=platform_message_id))
     if not result.rowcount:  # type: ignore[attr-defined]
+        raise NotFound(f"No answer with id {reply_id}: check the id shown under the answer.")
+
+
+_SET_PLATFORM_ID = (
+    update(Reply)
+    .where(col(Reply.id) == bindparam("reply_id"))
+    .values(platform_message_id=bindparam("posted_as"))  # a column's own name is reserved
+)
+
+
+def set_platform_message_id_on(
+    connection: Connection, *, reply_id: int, platform_message_id: str
+) -> None:
+    """`set_platform_message_id` as a plain UPDATE (no ORM session to keep in step)."""
+    result = connection.execute(
+        _SET_PLATFORM_ID, {"reply_id": reply_id, "posted_as": platform_message_id}
+    )
+    if not result.rowcount:
         raise NotFound(f"No answer with id {reply_id}: check the id shown under the answer.")
 
 
@@ -303,22 +437,33 @@ def count_examples(session: Session, *, status: ExampleStatus | None = None) -> 
     return int(session.exec(query).one())
 
 
+_INDEX_ROWS = sa_select(
+    col(Example.id),
+    col(Example.question),
+    col(Example.answer),
+    col(Example.status),
+    col(Example.updated_at),
+).order_by(col(Example.updated_at), col(Example.id))  # lets the updated_at index serve
+_INDEX_ROWS_SINCE = _INDEX_ROWS.where(col(Example.updated_at) > bindparam("since"))
+
+
 def index_rows_since(session: Session, *, since: datetime | None) -> Iterator[IndexRow]:
-    """What retrieval needs of examples touched strictly after `since` (all when None).
+    """What retrieval needs of examples touched strictly after `since` (all when None)."""
+    yield from index_rows_on(session.connection(), since=since)
+
+
+def index_rows_on(connection: Connection, *, since: datetime | None) -> Iterator[IndexRow]:
+    """`index_rows_since` on a connection: every answer asks, so it is one prepared statement.
 
     Plain column tuples, not ORM objects: the first load reads every example and
-    ORM instances would cost several times more.
+    ORM instances would cost several times more. Only that first load is streamed
+    (a server-side cursor on PostgreSQL); the answer-time question reads a handful.
     """
-    query = sa_select(
-        col(Example.id),
-        col(Example.question),
-        col(Example.answer),
-        col(Example.status),
-        col(Example.updated_at),
-    ).order_by(col(Example.updated_at), col(Example.id))  # lets the updated_at index serve
-    if since is not None:
-        query = query.where(col(Example.updated_at) > since)
-    for row in session.execute(query.execution_options(yield_per=5000)):
+    if since is None:
+        result = connection.execute(_INDEX_ROWS.execution_options(yield_per=5000))
+    else:
+        result = connection.execute(_INDEX_ROWS_SINCE, {"since": since})
+    for row in result:
         yield IndexRow(row[0] or 0, row[1], row[2], ExampleStatus(row[3]), row[4])
 
 

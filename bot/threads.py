@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 
 from bot import store
-from bot.db import session_scope
+from bot.db import session_scope, write_transaction
 
 
 @dataclass(frozen=True)
@@ -73,9 +73,9 @@ def seed_thread(
 
 def remember_post(engine: Engine, *, reply_id: int, platform_message_id: str) -> None:
     """Record the platform message that carries a reply (and its feedback controls)."""
-    with session_scope(engine) as session:
-        store.set_platform_message_id(
-            session, reply_id=reply_id, platform_message_id=platform_message_id
+    with write_transaction(engine) as connection:  # on every answer's path: one plain UPDATE
+        store.set_platform_message_id_on(
+            connection, reply_id=reply_id, platform_message_id=platform_message_id
         )
 
 

@@ -12,10 +12,10 @@ real message goes out, so no stale "typing…" or draft lands after the answer.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from telegram import Bot, InlineKeyboardMarkup, Message, ReplyParameters
 from telegram.constants import ChatAction, MessageLimit
@@ -49,53 +49,61 @@ class CosmeticBudget:
         return True
 
 
-class Repeating:
-    """Calls `action` after `first_after` s, then every `every` s until stopped.
+# What a `Repeating` calls each time: the request to send now, or None when there is
+# nothing to send (no budget left, nothing new): then it asks again after DRAFT_EVERY_S.
+Attempt = Callable[[], Awaitable[Any] | None]
 
-    `action` returns False when the budget refused it: it is tried again after
-    `DRAFT_EVERY_S` instead. A failure (a 429, a network error) ends it quietly.
+
+class Repeating:
+    """Calls `attempt` after `first_after` s, then every `every` s until stopped.
+
+    When `attempt` has nothing to send (the budget refused it) it is asked again
+    after `DRAFT_EVERY_S` instead. A failure (a 429, a network error) ends it quietly.
+    Driven by the loop's timers, with a task only while a request is on the wire:
+    in a burst every answer holds a typing action and a draft, and a task waking
+    every 0.3 s through `asyncio.wait_for` only to hear "no budget" costs more
+    CPU than the answers themselves.
     """
 
-    def __init__(
-        self,
-        action: Callable[[], Awaitable[bool]],
-        *,
-        first_after: float,
-        every: float,
-        what: str,
-    ) -> None:
-        self.action = action
+    def __init__(self, attempt: Attempt, *, first_after: float, every: float, what: str) -> None:
+        self.attempt = attempt
         self.first_after = first_after
         self.every = every
         self.what = what
-        self._stop = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._stopped = False
+        self._timer: asyncio.TimerHandle | None = None
+        self._sending: asyncio.Future[None] | None = None
 
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run())
+        self._timer = asyncio.get_running_loop().call_later(self.first_after, self._fire)
 
-    async def _run(self) -> None:
-        wait = self.first_after
-        while not await self._stopped_within(wait):
-            try:
-                done = await self.action()
-            except TelegramError as exc:
-                logger.debug("%s skipped: %s", self.what, exc)
-                return
-            wait = self.every if done else DRAFT_EVERY_S
+    def _fire(self) -> None:
+        self._timer = None
+        if self._stopped:
+            return
+        request = self.attempt()
+        if request is None:
+            self._timer = asyncio.get_running_loop().call_later(DRAFT_EVERY_S, self._fire)
+            return
+        self._sending = asyncio.ensure_future(self._send(request))
 
-    async def _stopped_within(self, seconds: float) -> bool:
-        if seconds <= 0:
-            return self._stop.is_set()
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._stop.wait(), seconds)
-        return self._stop.is_set()
+    async def _send(self, request: Awaitable[Any]) -> None:
+        try:
+            await request
+        except TelegramError as exc:
+            logger.debug("%s skipped: %s", self.what, exc)
+            return
+        if not self._stopped:
+            self._timer = asyncio.get_running_loop().call_later(self.every, self._fire)
 
     async def stop(self) -> None:
         """Stop, letting a request already on the wire finish first."""
-        self._stop.set()
-        if self._task is not None:
-            await self._task
+        self._stopped = True
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._sending is not None:
+            await self._sending
 
 
 class Draft:
@@ -109,34 +117,37 @@ class Draft:
         self.chat_id = chat_id
         self.draft_id = draft_id  # any non-zero id; edits of the same id animate
         self.thread_id = thread_id
-        self.text = ""
+        self._pieces: list[str] = []
         self._shown = ""
-        self._loop = asyncio.get_running_loop()
         self._ticker = Repeating(
-            self._show, first_after=DRAFT_EVERY_S, every=DRAFT_EVERY_S, what="draft"
+            self._attempt, first_after=DRAFT_EVERY_S, every=DRAFT_EVERY_S, what="draft"
         )
+
+    @property
+    def text(self) -> str:
+        return "".join(self._pieces)
 
     def start(self) -> None:
         self._ticker.start()
 
     def feed(self, piece: str) -> None:
-        """Called on the model's worker thread with each new piece of text."""
-        self._loop.call_soon_threadsafe(self._add, piece)
+        """Called on the model's worker thread with each new piece of text.
 
-    def _add(self, piece: str) -> None:
-        self.text += piece
+        A list append is atomic, so the pieces wait here for the next tick: no
+        lock, and no wake-up of the event loop for every token a model streams.
+        """
+        self._pieces.append(piece)
 
-    async def _show(self) -> bool:
+    def _attempt(self) -> Awaitable[Any] | None:
         text = fit(self.text)
         if not text.strip() or text == self._shown:
-            return True  # nothing new to show
+            return None  # nothing new to show
         if not self.budget.take():
-            return False
+            return None
         self._shown = text
-        await self.bot.send_message_draft(
+        return self.bot.send_message_draft(
             self.chat_id, self.draft_id, text, message_thread_id=self.thread_id
         )
-        return True
 
     async def stop(self) -> None:
         await self._ticker.stop()
@@ -203,10 +214,9 @@ async def post_answer(
 
 
 def typing(bot: Bot, budget: CosmeticBudget, chat_id: int, thread_id: int | None) -> Repeating:
-    async def action() -> bool:
+    def attempt() -> Awaitable[Any] | None:
         if not budget.take():
-            return False
-        await bot.send_chat_action(chat_id, ChatAction.TYPING, message_thread_id=thread_id)
-        return True
+            return None
+        return bot.send_chat_action(chat_id, ChatAction.TYPING, message_thread_id=thread_id)
 
-    return Repeating(action, first_after=NOTICEABLE_S, every=TYPING_EVERY_S, what="typing action")
+    return Repeating(attempt, first_after=NOTICEABLE_S, every=TYPING_EVERY_S, what="typing action")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bot import feedback, store
 from bot.app import Core
-from bot.db import session_scope
+from bot.db import session_scope, write_transaction
 from bot.errors import AfinaError, NotFound
 from bot.tables import FeedbackKind
 
@@ -21,9 +21,9 @@ def platform_id(chat_id: int, message_id: int) -> str:
 
 def remember_answer(core: Core, *, reply_id: int, chat_id: int, message_id: int) -> None:
     """Tie the posted message to its reply, for reactions and corrections."""
-    with session_scope(core.engine) as session:
-        store.set_platform_message_id(
-            session, reply_id=reply_id, platform_message_id=platform_id(chat_id, message_id)
+    with write_transaction(core.engine) as connection:  # on every answer's path: one plain UPDATE
+        store.set_platform_message_id_on(
+            connection, reply_id=reply_id, platform_message_id=platform_id(chat_id, message_id)
         )
 
 
