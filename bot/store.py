@@ -64,15 +64,7 @@ def open_conversation(
     session: Session, *, channel: str, chat_id: str, thread_id: str = ""
 ) -> Conversation:
     """The open conversation for this chat/thread, or a new one."""
-    found = session.exec(
-        select(Conversation)
-        .where(Conversation.channel == channel)
-        .where(Conversation.chat_id == chat_id)
-        .where(Conversation.thread_id == thread_id)
-        .where(col(Conversation.closed_at).is_(None))
-        .order_by(col(Conversation.id).desc())
-        .limit(1)
-    ).first()
+    found = find_open_conversation(session, channel=channel, chat_id=chat_id, thread_id=thread_id)
     if found:
         return found
     conversation = Conversation(channel=channel, chat_id=chat_id, thread_id=thread_id)

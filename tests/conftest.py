@@ -19,6 +19,8 @@ from sqlalchemy import create_engine, text
 from bot.app import Core, build_core
 from bot.config import Settings, get_settings
 from tests.fakes.openai_server import FakeOpenAI
+from tests.fakes.slack_server import FakeSlack
+from tests.fakes.telegram_server import FakeTelegram
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 PG_SKIP = "PostgreSQL case: set TEST_DATABASE_URL (`.ci/run` starts a throwaway server)"
@@ -125,3 +127,19 @@ def fake_openai() -> Iterator[FakeOpenAI]:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "postgresql: the PostgreSQL run of a database test")
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    server = FakeSlack()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def fake_telegram() -> Iterator[FakeTelegram]:
+    server = FakeTelegram()
+    server.start()
+    yield server
+    server.stop()

@@ -11,60 +11,17 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterator
-from datetime import UTC, timedelta
 from pathlib import Path
 
-import pytest
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-
-from bot.app import build_core
-from bot.config import Settings
-from bot.db import JOBS_TABLE
-from bot.tables import Lease, RunState, TuningRun, utcnow
+from bot.tables import Lease, RunState, TuningRun
 from tests.fakes.slack_server import BOT_TOKEN, SIGNING_SECRET, FakeSlack
 from tests.fakes.telegram_server import TOKEN, FakeTelegram, message_update, private_chat, user
 from tests.test_serve import AFINA, Server, free_port, listening, mention, wait_for
-from tests.tuning_support import rows
-from tuning.schedule import RETRAIN_JOB, StoreKeeper, cron_trigger
+from tests.tuning_support import a_due_retrain_tick, rows
 
 CUSTOMER = 77
 _NOT_INHERITED = ("AFINA_", "DATABASE_", "OPENAI_", "MODEL_", "SLACK_", "TELEGRAM_", "TUNING_")
 _NOT_INHERITED += ("RETRAIN_", "WORKER_", "PORT", "HOST", "WEB_CONCURRENCY", "SHUTDOWN_GRACE_S")
-
-
-@pytest.fixture
-def fake_slack() -> Iterator[FakeSlack]:
-    server = FakeSlack()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def fake_telegram() -> Iterator[FakeTelegram]:
-    server = FakeTelegram()
-    server.start()
-    yield server
-    server.stop()
-
-
-def a_due_retrain_tick(database_url: str) -> str:
-    """Store the retrain job as a worker stopped a minute before its tick left it."""
-    tick = (utcnow() - timedelta(minutes=1)).replace(second=0, microsecond=0)
-    cron = f"{tick.minute} {tick.hour} * * *"
-    core = build_core(Settings(_env_file=None, database_url=database_url))  # 48 demo examples
-    stored = StoreKeeper(
-        jobstores={"default": SQLAlchemyJobStore(engine=core.engine, tablename=JOBS_TABLE)},
-        timezone=UTC,
-    )
-    stored.start(paused=True)
-    stored.add_job(
-        "tuning.schedule:retrain_job", cron_trigger(cron), id=RETRAIN_JOB, next_run_time=tick
-    )
-    stored.shutdown()
-    core.engine.dispose()
-    return cron
 
 
 def test_run_answers_slack_and_telegram_and_retrains_on_its_tick(

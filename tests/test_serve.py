@@ -113,22 +113,6 @@ class Server:
 
 
 @pytest.fixture
-def fake_slack() -> Iterator[FakeSlack]:
-    server = FakeSlack()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def fake_telegram() -> Iterator[FakeTelegram]:
-    server = FakeTelegram()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def model() -> Iterator[SlowOpenAI]:
     server = SlowOpenAI()
     server.start()

@@ -13,23 +13,20 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
-from datetime import UTC, timedelta
 from pathlib import Path
 
 import pytest
-from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 
 from bot import store
 from bot.app import build_core
 from bot.config import Settings
-from bot.db import JOBS_TABLE, make_engine, session_scope
-from bot.tables import Lease, Reply, RunState, TuningRun, utcnow
+from bot.db import make_engine, session_scope
+from bot.tables import Lease, Reply, RunState, TuningRun
 from tests.fakes.http import Recorded, Response
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.telegram_server import TOKEN, FakeTelegram, message_update, private_chat, user
-from tests.tuning_support import rows
+from tests.tuning_support import a_due_retrain_tick, rows
 from tuning.runs import Runs
-from tuning.schedule import RETRAIN_JOB, StoreKeeper, cron_trigger
 
 AFINA = str(Path(sys.executable).parent / "afina")
 CUSTOMER = 42
@@ -255,20 +252,7 @@ def test_two_workers_coming_up_with_a_due_tick_start_one_run(
     tells the later one the tick is gone); `test_schedule.py` makes two processes
     fire the same tick at the same instant.
     """
-    tick = (utcnow() - timedelta(minutes=1)).replace(second=0, microsecond=0)
-    cron = f"{tick.minute} {tick.hour} * * *"
-    core = build_core(Settings(database_url=database_url))  # migrated, 48 demo examples
-    # The schedule as a worker that went down before the tick left it.
-    stored = StoreKeeper(
-        jobstores={"default": SQLAlchemyJobStore(engine=core.engine, tablename=JOBS_TABLE)},
-        timezone=UTC,
-    )
-    stored.start(paused=True)
-    stored.add_job(
-        "tuning.schedule:retrain_job", cron_trigger(cron), id=RETRAIN_JOB, next_run_time=tick
-    )
-    stored.shutdown()
-    core.engine.dispose()
+    cron = a_due_retrain_tick(database_url)  # migrated, 48 demo examples
 
     env = {
         "AFINA_HOME": str(tmp_path / "home"),

@@ -64,3 +64,32 @@ def rows(url: str, model: type) -> list[Any]:
 def example_ids(url: str) -> dict[str, int]:
     """Question → id of every stored example."""
     return {e.question: e.id or 0 for e in rows(url, Example)}
+
+
+def a_due_retrain_tick(database_url: str) -> str:
+    """Store the retrain job as a worker that went down a minute before its tick left it;
+    returns the RETRAIN_CRON of that tick. The database is migrated and demo-seeded."""
+    from datetime import UTC, timedelta
+
+    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+
+    from bot.app import build_core
+    from bot.config import Settings
+    from bot.db import JOBS_TABLE
+    from bot.tables import utcnow
+    from tuning.schedule import RETRAIN_JOB, StoreKeeper, cron_trigger
+
+    tick = (utcnow() - timedelta(minutes=1)).replace(second=0, microsecond=0)
+    cron = f"{tick.minute} {tick.hour} * * *"
+    core = build_core(Settings(_env_file=None, database_url=database_url))
+    stored = StoreKeeper(
+        jobstores={"default": SQLAlchemyJobStore(engine=core.engine, tablename=JOBS_TABLE)},
+        timezone=UTC,
+    )
+    stored.start(paused=True)
+    stored.add_job(
+        "tuning.schedule:retrain_job", cron_trigger(cron), id=RETRAIN_JOB, next_run_time=tick
+    )
+    stored.shutdown()
+    core.engine.dispose()
+    return cron

@@ -78,14 +78,6 @@ class Bot:
 
 
 @pytest.fixture
-def fake_slack() -> Iterator[FakeSlack]:
-    server = FakeSlack()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def slow_openai() -> Iterator[SlowOpenAI]:
     server = SlowOpenAI()
     server.start()

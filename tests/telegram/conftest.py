@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
@@ -11,14 +11,6 @@ from bot.app import build_core
 from bot.config import Settings
 from tests.fakes.telegram_server import TOKEN, FakeTelegram
 from tests.telegram.harness import REVIEWER, Running, polling
-
-
-@pytest.fixture
-def fake_telegram() -> Iterator[FakeTelegram]:
-    server = FakeTelegram()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture
