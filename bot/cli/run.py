@@ -8,6 +8,7 @@ import signal
 import typer
 
 from bot.cli.common import console, core
+from bot.doctor import log_startup_report
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +31,7 @@ def run(
 
     the_core = core()
     settings = the_core.settings
+    log_startup_report(settings)
     log_as_a_service(settings.log_level)
     served = plan(settings)
     check_channels(the_core, settings, served)

@@ -10,6 +10,7 @@ from typing import Any
 import typer
 
 from bot.cli.common import console, core
+from bot.doctor import log_startup_report
 
 # The CLI's own format (bot.cli._setup); worker processes are set up from this dict.
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -41,6 +42,7 @@ def serve(
     # do it), a channel set up halfway, a token Slack or Telegram refuses.
     the_core = core()
     settings = the_core.settings
+    log_startup_report(settings)
     served = plan(settings)
     check_channels(the_core, settings, served)
     the_core.engine.dispose()  # each server process opens its own connections

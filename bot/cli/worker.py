@@ -10,6 +10,7 @@ import typer
 
 from bot.cli.common import console, core, errors
 from bot.config import get_settings
+from bot.doctor import log_startup_report
 
 
 def register(app: typer.Typer) -> None:
@@ -22,6 +23,7 @@ def worker() -> None:
 
     the_core = core()  # before the log level drops: migrations need not narrate each start
     log_as_a_service(get_settings().log_level)
+    log_startup_report(the_core.settings)
     the_worker = Worker(the_core)
     for line in the_worker.describe():
         console.print(f"afina · worker · {line}")
