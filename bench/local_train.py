@@ -26,6 +26,10 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+# bench/tuning.py sits beside this file: its folder must not shadow the `tuning` package.
+sys.path.pop(0)
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from bot.config import Settings
 from bot.demo import DEMO_VOICE, demo_examples
 from bot.errors import AfinaError
