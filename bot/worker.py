@@ -83,11 +83,7 @@ class Worker:
 
     def describe(self) -> list[str]:
         """What runs here, and where the channels that do not run here go."""
-        return self.describe_settings(self.settings)
-
-    @staticmethod
-    def describe_settings(settings: Settings) -> list[str]:
-        """`describe()` from settings alone, before a worker is made."""
+        settings = self.settings
         lines = [
             f"scheduler: retrain on '{settings.retrain_cron}' (UTC) when at least "
             f"{settings.retrain_min_new_examples} new accepted examples arrived; "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
+import typer
 from rich.console import Console
 
 from bot.app import Core, build_core
@@ -15,3 +16,13 @@ errors = Console(stderr=True, highlight=False, soft_wrap=True)
 @cache
 def core() -> Core:
     return build_core()
+
+
+def port_option() -> int:
+    """`--port` of the commands that serve HTTP."""
+    return typer.Option(None, "--port", help="HTTP port (default: PORT).")
+
+
+def host_option() -> str:
+    """`--host` of the commands that serve HTTP."""
+    return typer.Option(None, "--host", help="HTTP interface (default: HOST).")

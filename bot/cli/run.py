@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import logging
-import signal
 
 import typer
 
-from bot.cli.common import console, core
+from bot.cli.common import console, core, host_option, port_option
 from bot.doctor import log_startup_report
 
 logger = logging.getLogger(__name__)
@@ -18,15 +17,13 @@ def register(app: typer.Typer) -> None:
 
 
 def run(
-    port: int = typer.Option(None, "--port", help="HTTP port (default: PORT)."),
-    host: str = typer.Option(None, "--host", help="HTTP interface (default: HOST)."),
+    port: int = port_option(),
+    host: str = host_option(),
 ) -> None:
     """Everything in one process: `afina serve` (one server process) plus `afina worker`."""
-    import uvicorn
-
-    from bot.cli.serve import exit_cleanly, log_config
+    from bot.cli.serve import run_uvicorn
     from bot.cli.worker import log_as_a_service
-    from bot.web import REQUESTS_GRACE_S, check_channels, create_app, plan
+    from bot.web import check_channels, create_app, plan
     from bot.worker import Worker
 
     the_core = core()
@@ -47,20 +44,8 @@ def run(
     console.print(
         f"afina · run · serving {' '.join(served.paths)} on http://{host}:{port}. Ctrl-C stops."
     )
-    for stop in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(stop, exit_cleanly)
-    level = logging.getLogger().getEffectiveLevel()
     try:
-        uvicorn.run(
-            create_app(settings),
-            host=host,
-            port=port,
-            lifespan="on",
-            log_config=log_config(level),
-            log_level=level,
-            access_log=False,
-            timeout_graceful_shutdown=REQUESTS_GRACE_S,
-        )
+        run_uvicorn(create_app(settings), host, port)
     finally:
         # The server has drained what it acknowledged; now the worker finishes what it holds.
         if not worker.stop():

@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from bot.cli.common import console, core
+from bot.cli.common import console, core, host_option, port_option
 from bot.doctor import log_startup_report
 
 # The CLI's own format (bot.cli._setup); worker processes are set up from this dict.
@@ -29,13 +29,11 @@ def serve(
     workers: int = typer.Option(
         None, "--workers", "-w", min=1, help="Server processes (default: WEB_CONCURRENCY, else 1)."
     ),
-    port: int = typer.Option(None, "--port", help="HTTP port (default: PORT)."),
-    host: str = typer.Option(None, "--host", help="HTTP interface (default: HOST)."),
+    port: int = port_option(),
+    host: str = host_option(),
 ) -> None:
     """Serve /slack/events, /telegram/webhook, /healthz and /metrics over HTTP (uvicorn)."""
-    import uvicorn
-
-    from bot.web import REQUESTS_GRACE_S, check_channels, plan
+    from bot.web import check_channels, plan
 
     # Everything that can be wrong is found here, once, as one line: settings, the
     # database (migrated and seeded before any worker starts, so workers never race to
@@ -57,22 +55,37 @@ def serve(
         f"afina · serving {' '.join(served.paths)} on http://{host}:{port} · {processes}. "
         "Ctrl-C stops."
     )
+    # An import string and a factory, so that every worker process builds its own app.
+    run_uvicorn(
+        "bot.web:create_app",
+        host,
+        port,
+        factory=True,
+        workers=workers,
+        timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
+    )
+
+
+def run_uvicorn(app: Any, host: str, port: int, **options: Any) -> None:
+    """uvicorn as every afina server runs it: our log format and level, a bounded graceful
+    stop for requests in progress, and exit 0 after a SIGINT/SIGTERM stop."""
+    import uvicorn
+
+    from bot.web import REQUESTS_GRACE_S
+
     for stop in (signal.SIGINT, signal.SIGTERM):
         signal.signal(stop, exit_cleanly)
     level = logging.getLogger().getEffectiveLevel()
-    # An import string and a factory, so that every worker process builds its own app.
     uvicorn.run(
-        "bot.web:create_app",
-        factory=True,
+        app,
         host=host,
         port=port,
-        workers=workers,
         lifespan="on",
         log_config=log_config(level),
         log_level=level,
         access_log=False,
         timeout_graceful_shutdown=REQUESTS_GRACE_S,
-        timeout_worker_healthcheck=WORKER_HEALTHCHECK_S,
+        **options,
     )
 
 

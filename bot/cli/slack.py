@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from bot.cli.common import console, core
+from bot.cli.common import console, core, host_option, port_option
 from bot.doctor import log_startup_report
 
 if TYPE_CHECKING:  # slack_bolt loads only when this command runs
@@ -26,8 +26,8 @@ def register(app: typer.Typer) -> None:
 
 
 def slack(
-    port: int = typer.Option(None, "--port", help="HTTP port (default: PORT)."),
-    host: str = typer.Option(None, "--host", help="HTTP interface (default: HOST)."),
+    port: int = port_option(),
+    host: str = host_option(),
 ) -> None:
     """Run the Slack bot: Socket Mode when SLACK_APP_TOKEN is set, else HTTP at /slack/events."""
     from bot.channels.slack import EVENTS_PATH, build_slack_app, make_client
