@@ -17,9 +17,11 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from telegram import Bot, InlineKeyboardMarkup, Message, ReplyParameters
+from telegram import Bot, Message, ReplyParameters
 from telegram.constants import ChatAction, MessageLimit
 from telegram.error import TelegramError
+
+from bot.channels.telegram.buttons import Keyboard, keyboard_kwargs
 
 logger = logging.getLogger(__name__)
 
@@ -198,7 +200,7 @@ async def post_answer(
     *,
     chat_id: int,
     text: str,
-    keyboard: InlineKeyboardMarkup | None,
+    keyboard: Keyboard | None,
     thread_id: int | None,
     reply_to: int | None,
 ) -> Message:
@@ -209,7 +211,11 @@ async def post_answer(
         await bot.send_message(chat_id, part, message_thread_id=thread_id, reply_parameters=quote)
         quote = None
     return await bot.send_message(
-        chat_id, last, message_thread_id=thread_id, reply_markup=keyboard, reply_parameters=quote
+        chat_id,
+        last,
+        message_thread_id=thread_id,
+        reply_parameters=quote,
+        api_kwargs=keyboard_kwargs(keyboard),
     )
 
 
