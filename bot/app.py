@@ -14,6 +14,7 @@ from bot.db import make_engine, migrate, session_scope
 from bot.importer import demo_rows, import_pairs
 from bot.knowledge import Knowledge
 from bot.models.base import ModelBackend
+from bot.posts import PostLog
 from bot.responder import Responder
 from bot.tables import ExampleSource
 
@@ -26,6 +27,11 @@ class Core:
     engine: Engine
     knowledge: Knowledge
     responder: Responder
+
+    @property
+    def posts(self) -> PostLog:
+        """Where answers were posted; the responder writes them along with its next answer."""
+        return self.responder.posts
 
 
 def build_core(settings: Settings | None = None, *, seed_demo: bool = True) -> Core:

@@ -15,3 +15,13 @@ class BadInput(AfinaError):
 
 class NotFound(AfinaError):
     """A reply, example, run or version id that does not exist."""
+
+
+class Repeated(Exception):
+    """A platform delivered a message again (a retry); it was answered the first time.
+
+    Not an `AfinaError`: nobody should be told anything, the channel just stays quiet."""
+
+    def __init__(self, delivery_key: str) -> None:
+        super().__init__(f"delivery {delivery_key} was already handled")
+        self.delivery_key = delivery_key

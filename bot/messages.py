@@ -15,6 +15,9 @@ class Incoming:
     text: str
     thread_id: str = ""
     platform_message_id: str | None = None
+    # The platform's id for this delivery (a Slack event_id, a Telegram update): the core
+    # records it with the message, and raises `Repeated` for a second delivery of it.
+    delivery_key: str | None = None
 
     @property
     def identity(self) -> str:

@@ -20,9 +20,11 @@ from sqlalchemy.engine import Engine
 from bot import store, tokens
 from bot.config import Settings
 from bot.db import write_transaction
+from bot.errors import Repeated
 from bot.knowledge import Knowledge, Known
 from bot.messages import Incoming, Reply
 from bot.models.base import ChatMessages, Completion, ModelBackend, ModelError, OnDelta
+from bot.posts import PostLog
 from bot.text import clean_message
 
 logger = logging.getLogger(__name__)
@@ -79,17 +81,25 @@ class Responder:
         engine: Engine,
         knowledge: Knowledge,
         backends: BackendFactory,
+        posts: PostLog | None = None,
     ) -> None:
         self.settings = settings
         self.engine = engine
         self.knowledge = knowledge
         self.backends = backends
+        self.posts = posts or PostLog(engine)
 
     def answer(self, incoming: Incoming, *, on_delta: OnDelta | None = None) -> Reply:
+        """Store the message, ask the model, store the reply; `Repeated` for a repeat delivery."""
         cleaned = clean_message(incoming.text, max_chars=self.settings.max_message_chars)
         # Two short transactions on plain Core statements (see `store`'s answer path):
         # the inbound message commits before the model is called, the reply after it.
-        with write_transaction(self.engine) as connection:
+        # The first also carries the delivery's id and where earlier answers were posted.
+        with self.posts.transaction() as connection:
+            if incoming.delivery_key and not store.mark_processed_on(
+                connection, channel=incoming.channel, event_key=incoming.delivery_key
+            ):
+                raise Repeated(incoming.delivery_key)  # rolls back: nothing stored twice
             # First, while nothing is written yet: a correction saved by any process
             # up to now is in the index this answer searches.
             self.knowledge.refresh(connection)

@@ -317,15 +317,11 @@ _SET_PLATFORM_ID = (
 )
 
 
-def set_platform_message_id_on(
-    connection: Connection, *, reply_id: int, platform_message_id: str
-) -> None:
-    """`set_platform_message_id` as a plain UPDATE (no ORM session to keep in step)."""
-    result = connection.execute(
-        _SET_PLATFORM_ID, {"reply_id": reply_id, "posted_as": platform_message_id}
-    )
-    if not result.rowcount:
-        raise NotFound(f"No answer with id {reply_id}: check the id shown under the answer.")
+def set_platform_message_ids_on(connection: Connection, posts: Sequence[tuple[int, str]]) -> None:
+    """Remember where replies were posted: (reply id, platform message id) pairs, one batch."""
+    if posts:
+        rows = [{"reply_id": reply_id, "posted_as": posted_as} for reply_id, posted_as in posts]
+        connection.execute(_SET_PLATFORM_ID, rows)
 
 
 def add_feedback(session: Session, feedback: Feedback) -> Feedback:

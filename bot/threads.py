@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 
 from bot import store
-from bot.db import session_scope, write_transaction
+from bot.db import session_scope
+from bot.posts import PostLog
 
 
 @dataclass(frozen=True)
@@ -71,17 +72,15 @@ def seed_thread(
     return len(turns)
 
 
-def remember_post(engine: Engine, *, reply_id: int, platform_message_id: str) -> None:
+def remember_post(posts: PostLog, *, reply_id: int, platform_message_id: str) -> None:
     """Record the platform message that carries a reply (and its feedback controls)."""
-    with write_transaction(engine) as connection:  # on every answer's path: one plain UPDATE
-        store.set_platform_message_id_on(
-            connection, reply_id=reply_id, platform_message_id=platform_message_id
-        )
+    posts.add(reply_id=reply_id, platform_message_id=platform_message_id)
 
 
-def find_post(engine: Engine, *, channel: str, platform_message_id: str) -> Posted | None:
+def find_post(posts: PostLog, *, channel: str, platform_message_id: str) -> Posted | None:
     """The reply posted as this platform message, with the thread it lives in; None if not ours."""
-    with session_scope(engine) as session:
+    posts.flush()  # this process's latest posts may still be waiting to be written
+    with session_scope(posts.engine) as session:
         reply = store.find_reply_by_platform_id(
             session, channel=channel, platform_message_id=platform_message_id
         )

@@ -210,6 +210,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             grace = settings.shutdown_grace_s
             await asyncio.gather(_drain_slack(answers, grace), _stop_telegram(telegram, grace))
             threads.shutdown(wait=False, cancel_futures=True)
+            core.posts.close()
             core.engine.dispose()
 
     return Starlette(routes=routes, lifespan=lifespan)

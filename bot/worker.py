@@ -130,6 +130,7 @@ class Worker:
             if not part.wait(max(deadline - time.monotonic(), 0.0)):
                 logger.warning("%s: work still in hand when the stop deadline passed", part.name)
                 finished = False
+        self.core.posts.close()
         return finished
 
 

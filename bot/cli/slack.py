@@ -57,6 +57,7 @@ def slack(
                 left.running,
                 left.dropped,
             )
+        the_core.posts.close()
 
 
 def _stop(signum: int, frame: FrameType | None) -> None:

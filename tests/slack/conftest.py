@@ -69,8 +69,9 @@ class Bot:
         return response
 
     def drain(self) -> None:
-        """Wait until every listener has finished (the app takes no more events after this)."""
+        """Stop as `afina slack` does: finish every listener, record where answers were posted."""
         self.app.listener_runner.listener_executor.shutdown(wait=True)
+        self.core.posts.close()
 
     def rows(self, model: type) -> list[Any]:
         with Session(self.core.engine) as session:

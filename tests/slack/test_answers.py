@@ -209,6 +209,26 @@ def test_files_get_a_short_note_and_their_text_is_still_answered(start_bot: Any)
     assert len(bot.slack.answers()) == 1
 
 
+def test_a_retried_event_with_a_file_gets_one_note_and_one_answer(start_bot: Any) -> None:
+    bot = start_bot()
+    picture = {"id": "F0PIC", "name": "rash.jpg", "mimetype": "image/jpeg"}
+    asked = message(
+        "How much is shipping?",
+        channel="D0ANA",
+        channel_type="im",
+        subtype="file_share",
+        files=[picture],
+    )
+    bot.deliver(asked, event_id="Ev0FILE")
+    bot.deliver(asked, event_id="Ev0FILE")
+    bot.slack.wait_answered()
+    bot.drain()
+
+    assert len([m for m in bot.slack.shown("D0ANA") if m.text == FILES_NOTE]) == 1
+    assert len(bot.slack.answers()) == 1
+    assert len(bot.rows(ProcessedEvent)) == 1
+
+
 def test_a_failing_model_gets_a_polite_message_in_the_thread(
     start_bot: Any, fake_openai: Any
 ) -> None:

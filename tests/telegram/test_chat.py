@@ -6,11 +6,12 @@ from typing import Any
 
 import pytest
 
+from bot.channels.telegram import records
 from bot.channels.telegram.answering import utf16_len
 from bot.db import session_scope
 from bot.importer import import_pairs
 from bot.responder import FALLBACK
-from bot.tables import Conversation, Message, Reply
+from bot.tables import Conversation, Message, ProcessedEvent, Reply
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.telegram_server import (
     TOKEN,
@@ -39,7 +40,8 @@ async def test_private_message_gets_an_answer_with_feedback_buttons(bot: Running
 
     [reply] = bot.rows(Reply)
     assert reply.chat_id == str(CUSTOMER)
-    assert reply.platform_message_id == f"{CUSTOMER}:{sent.message_id}"
+    # A 👍 reaction on the message finds the reply (its id is written with the next answer).
+    assert records.answer_at(bot.core, chat_id=CUSTOMER, message_id=sent.message_id) == reply.id
     inbound = next(m for m in bot.rows(Message) if m.role == "user")
     assert inbound.text == UK and inbound.user_id == f"telegram:{CUSTOMER}"
 
@@ -185,7 +187,7 @@ async def test_long_answer_is_split_cleanly_with_buttons_on_the_last_part(bot: R
     assert "\n\n".join(p["text"] for p in parts) == long_answer
     assert not parts[0].buttons and parts[1].buttons
     [reply] = bot.rows(Reply)
-    assert reply.platform_message_id == f"{CUSTOMER}:{parts[1].message_id}"
+    assert records.answer_at(bot.core, chat_id=CUSTOMER, message_id=parts[1].message_id) == reply.id
 
 
 async def test_repeated_update_is_answered_once(bot: Running) -> None:
@@ -197,6 +199,21 @@ async def test_repeated_update_is_answered_once(bot: Running) -> None:
     await bot.settle()
     assert len(bot.fake.sent(CUSTOMER)) == 2
     assert len(bot.rows(Reply)) == 1
+
+
+async def test_repeated_group_updates_are_answered_once(bot: Running) -> None:
+    group, ana = group_chat(), user(CUSTOMER)
+    asked = f"@afina_test_bot {UK}"
+    mentioned = message_update(group, ana, asked, entities=mention(asked))
+    empty = message_update(group, ana, "@afina_test_bot", entities=mention("@afina_test_bot"))
+    chatter = message_update(group, ana, "anyone tried the new shampoo bar?")
+    bot.fake.push(mentioned, empty, chatter, mentioned, empty, chatter)
+    await bot.answer_in(group["id"], 2)
+    await bot.settle()
+    texts = sorted(m["text"] for m in bot.fake.sent(group["id"]))
+    assert len(texts) == 2 and texts[0].startswith(UK_ANSWER) and "/ask" in texts[1]
+    assert len(bot.rows(Reply)) == 1
+    assert len(bot.rows(ProcessedEvent)) == 2  # the chatter nobody answered needs no record
 
 
 async def test_rate_limit_answer_is_retried_after_the_wait(bot: Running) -> None:

@@ -116,6 +116,20 @@ async def test_customer_correction_is_thanked_and_waits_for_review(bot: Running)
     assert CORRECTION not in again["text"], "a customer's words never teach the bot by themselves"
 
 
+async def test_a_correction_delivered_twice_counts_once(bot: Running) -> None:
+    chat = private_chat(CUSTOMER)
+    answer = await ask(bot, chat, CUSTOMER)
+    bot.fake.push(press(chat, CUSTOMER, answer, "✏️"))
+    prompt = (await bot.answer_in(CUSTOMER, 2))[-1]
+    shown = bot_message(chat, prompt.message_id, prompt["text"])
+    correction = message_update(chat, user(CUSTOMER), CORRECTION, reply_to=shown)
+    bot.fake.push(correction, correction)
+    await bot.answer_in(CUSTOMER, 3)
+    await bot.settle()
+    assert len(bot.fake.sent(CUSTOMER)) == 3  # the answer, the prompt, one thank-you
+    assert len(bot.rows(Feedback)) == 1
+
+
 async def test_reviewer_correction_teaches_at_once_and_is_reused(bot: Running) -> None:
     chat = private_chat(REVIEWER)
     answer = await ask(bot, chat, REVIEWER)

@@ -170,6 +170,10 @@ class AnswerWriter:
             self._end_quietly()
         return self._post_whole(reply.text, controls)
 
+    def cancel(self) -> None:
+        """Show nothing: the question turned out to be answered already."""
+        self.status.clear()
+
     def abort(self, text: str) -> None:
         """End whatever was shown and post a short message instead of an answer."""
         self.status.clear()

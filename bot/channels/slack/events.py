@@ -7,8 +7,9 @@ earlier messages as history. A 👍 reaction on one of its answers approves it.
 
 Bolt acknowledges each event before these listeners run (on the app's worker
 pool), so Slack's 3-second deadline never waits on the model. Slack redelivers
-an event it thinks was lost; its `event_id` is recorded once, in the database,
-so a retry (even to another process) is answered exactly once.
+an event it thinks was lost; its `event_id` is recorded once, in the database
+(for a question, by the core in the same transaction as the question), so a
+retry (even to another process) is answered exactly once.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from bot.channels.slack.later import Later
 from bot.channels.slack.notify import tell
 from bot.db import session_scope
 from bot.deliveries import first_delivery
-from bot.errors import AfinaError
+from bot.errors import AfinaError, Repeated
 from bot.feedback import give
 from bot.messages import Incoming
 from bot.tables import FeedbackKind
@@ -141,7 +142,7 @@ class Conversations:
         if reaction not in APPROVALS or item.get("type") != "message" or not event.get("user"):
             return
         posted = threads.find_post(
-            self.core.engine,
+            self.core.posts,
             channel=CHANNEL,
             platform_message_id=post_key(item["channel"], item["ts"]),
         )
@@ -177,7 +178,10 @@ class Conversations:
         *,
         join_thread: bool,
     ) -> None:
-        if not self._first(body):
+        files = bool(event.get("files"))
+        # A question's delivery is recorded by the core with the question itself; the note
+        # about files goes out before that, so such an event is recorded here first.
+        if files and not self._first(body):
             return
         place = Place(
             channel=event["channel"],
@@ -186,20 +190,23 @@ class Conversations:
             team_id=context.team_id or body.get("team_id"),
         )
         try:
-            if event.get("files"):
+            if files:
                 client.chat_postMessage(
                     channel=place.channel, thread_ts=place.thread_ts, text=FILES_NOTE
                 )
             text = plain_text(str(event.get("text") or ""), bot_user_id=context.bot_user_id)
-            if event.get("files") and not text:
+            if files and not text:
                 return
             if join_thread and event.get("thread_ts"):
                 self._join_thread(client, context, place, before_ts=event["ts"])
-            self._answer(client, place, text, event["ts"])
+            event_id = None if files else body.get("event_id")
+            self._answer(client, place, text, event["ts"], event_id and str(event_id))
         except Exception:
             logger.exception("answering Slack event %s failed", body.get("event_id"))
 
-    def _answer(self, client: WebClient, place: Place, text: str, ts: str) -> None:
+    def _answer(
+        self, client: WebClient, place: Place, text: str, ts: str, event_id: str | None
+    ) -> None:
         incoming = Incoming(
             channel=CHANNEL,
             chat_id=place.channel,
@@ -207,11 +214,16 @@ class Conversations:
             text=text,
             thread_id=place.thread_ts,
             platform_message_id=post_key(place.channel, ts),
+            delivery_key=event_id,
         )
         writer = AnswerWriter(client, place, self.pacing, self.later)
         writer.start()
         try:
             reply = self.core.responder.answer(incoming, on_delta=writer.on_delta)
+        except Repeated:
+            writer.cancel()
+            logger.info("Slack redelivered event %s; it was already handled", event_id)
+            return
         except AfinaError as exc:  # e.g. a mention with no question in it
             writer.abort(exc.message)
             return
@@ -222,7 +234,7 @@ class Conversations:
         ts_posted = writer.finish(reply)
         if ts_posted:
             threads.remember_post(
-                self.core.engine,
+                self.core.posts,
                 reply_id=reply.reply_id,
                 platform_message_id=post_key(place.channel, ts_posted),
             )

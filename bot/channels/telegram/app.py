@@ -118,6 +118,7 @@ def build_telegram_app(core: Core, settings: Settings) -> Application:
 
     async def on_stop(application: Application) -> None:
         workers.shutdown(wait=False, cancel_futures=True)
+        core.posts.close()
 
     application = (
         ApplicationBuilder()

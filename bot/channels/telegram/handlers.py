@@ -50,7 +50,7 @@ from bot.channels.telegram.answering import CosmeticBudget, Draft, post_answer, 
 from bot.channels.telegram.buttons import ButtonSigner, prompted_reply_id
 from bot.channels.telegram.texts import say
 from bot.deliveries import first_delivery
-from bot.errors import AfinaError
+from bot.errors import AfinaError, Repeated
 from bot.messages import Incoming
 from bot.tables import FeedbackKind
 
@@ -73,6 +73,19 @@ NOT_TEXT = (
     | filters.CONTACT
 )
 THUMBS_UP = "👍"
+PLAIN_TEXT = MESSAGES & filters.TEXT & ~filters.COMMAND
+
+
+class _NotPlainText(TypeHandler[Update, Context, None]):
+    """A `TypeHandler` that lets plain text pass by without a call (and its context)."""
+
+    def check_update(self, update: object) -> bool:
+        return isinstance(update, Update) and not PLAIN_TEXT.check_update(update)
+
+
+def delivery_key(update: Update, context: Context) -> str:
+    """An update's id is unique per bot."""
+    return f"{context.bot.id}:{update.update_id}"
 
 
 class _RepliesToBot(filters.MessageFilter):
@@ -152,8 +165,8 @@ class Handlers:
         self.cosmetics = CosmeticBudget()
 
     def register(self, application: Application) -> None:
-        # Group -1 runs first for every update: a repeated delivery stops there.
-        application.add_handler(TypeHandler(Update, self.skip_repeats), group=-1)
+        # Group -1 runs first for every update but plain text: a repeated delivery stops there.
+        application.add_handler(_NotPlainText(Update, self.skip_repeats), group=-1)
         private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
         for handler in (
             CommandHandler("start", self.start),
@@ -179,13 +192,24 @@ class Handlers:
 
     # --- every update ------------------------------------------------------------
     async def skip_repeats(self, update: Update, context: Context) -> None:
-        """Stop a delivery we have already handled (Telegram retries, restarts)."""
-        key = f"{context.bot.id}:{update.update_id}"
-        if not await self.blocking(
+        """Stop a delivery we have already handled (Telegram retries, restarts).
+
+        Plain text never comes here (`_NotPlainText`): a question's update is recorded by
+        the core in the same transaction as the question (one write less on every answer),
+        the other handlers of text check with `first`, and text nobody acts on needs no record.
+        """
+        if not await self.first(update, context):
+            raise ApplicationHandlerStop
+
+    async def first(self, update: Update, context: Context) -> bool:
+        """False (and logged) for an update that was delivered before."""
+        key = delivery_key(update, context)
+        if await self.blocking(
             first_delivery, self.core.engine, channel=records.CHANNEL, event_key=key
         ):
-            logger.info("update %s was delivered again; it is answered already", update.update_id)
-            raise ApplicationHandlerStop
+            return True
+        logger.info("update %s was delivered again; it is answered already", update.update_id)
+        return False
 
     # --- commands ----------------------------------------------------------------
     async def start(self, update: Update, context: Context) -> None:
@@ -235,7 +259,7 @@ class Handlers:
         """Answer every text in a private chat."""
         message, user = update.effective_message, update.effective_user
         if message is not None and user is not None and message.text:
-            await self.answer(message, user, message.text)
+            await self.answer(message, user, message.text, delivery_key(update, context))
 
     async def group_text(self, update: Update, context: Context) -> None:
         """Answer in a group only when the bot is mentioned or replied to."""
@@ -246,17 +270,22 @@ class Handlers:
         if question is None:
             return
         if not question:
-            await message.reply_text(say("ask_empty", user))
+            if await self.first(update, context):
+                await message.reply_text(say("ask_empty", user))
             return
-        await self.answer(message, user, question)
+        await self.answer(message, user, question, delivery_key(update, context))
 
     async def not_text(self, update: Update, context: Context) -> None:
         """Say kindly that only text is understood."""
         if update.effective_message is not None:
             await update.effective_message.reply_text(say("text_only", update.effective_user))
 
-    async def answer(self, message: Message, user: User, text: str) -> None:
-        """Typing, a streamed draft in private chats, then the answer with its buttons."""
+    async def answer(
+        self, message: Message, user: User, text: str, delivery: str | None = None
+    ) -> None:
+        """Typing, a streamed draft in private chats, then the answer with its buttons.
+
+        `delivery` is the update's key when no handler has recorded it yet."""
         bot, chat_id, thread = message.get_bot(), message.chat_id, thread_of(message)
         private = message.chat.type == ChatType.PRIVATE
         incoming = Incoming(
@@ -266,6 +295,7 @@ class Handlers:
             text=text,
             thread_id=str(thread or ""),
             platform_message_id=records.platform_id(chat_id, message.message_id),
+            delivery_key=delivery,
         )
         async with self.turns.turn(f"{chat_id}:{thread or ''}"):
             typing_action = typing(bot, self.cosmetics, chat_id, thread)
@@ -281,6 +311,9 @@ class Handlers:
                     incoming,
                     on_delta=draft.feed if draft is not None else None,
                 )
+            except Repeated:
+                logger.info("update for message %s was delivered again", message.message_id)
+                return
             except AfinaError as exc:  # e.g. nothing left of the text once cleaned
                 await message.reply_text(exc.message)
                 return
@@ -299,12 +332,8 @@ class Handlers:
                 thread_id=thread,
                 reply_to=None if private else message.message_id,
             )
-        await self.blocking(
-            records.remember_answer,
-            self.core,
-            reply_id=reply.reply_id,
-            chat_id=chat_id,
-            message_id=sent.message_id,
+        records.remember_answer(
+            self.core, reply_id=reply.reply_id, chat_id=chat_id, message_id=sent.message_id
         )
 
     # --- feedback ------------------------------------------------------------------
@@ -370,6 +399,8 @@ class Handlers:
         reply_id = prompted_reply_id(message) if message else None
         if message is None or user is None or reply_id is None:
             return
+        if PLAIN_TEXT.check_update(update) and not await self.first(update, context):
+            return  # (anything else was checked by `skip_repeats`)
         if not (message.text or "").strip():
             await message.reply_text(say("correction_empty", user), do_quote=True)
             return

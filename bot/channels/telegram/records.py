@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bot import feedback, store
 from bot.app import Core
-from bot.db import session_scope, write_transaction
+from bot.db import session_scope
 from bot.errors import AfinaError, NotFound
 from bot.tables import FeedbackKind
 
@@ -20,15 +20,13 @@ def platform_id(chat_id: int, message_id: int) -> str:
 
 
 def remember_answer(core: Core, *, reply_id: int, chat_id: int, message_id: int) -> None:
-    """Tie the posted message to its reply, for reactions and corrections."""
-    with write_transaction(core.engine) as connection:  # on every answer's path: one plain UPDATE
-        store.set_platform_message_id_on(
-            connection, reply_id=reply_id, platform_message_id=platform_id(chat_id, message_id)
-        )
+    """Tie the posted message to its reply, for reactions (written with the next answer)."""
+    core.posts.add(reply_id=reply_id, platform_message_id=platform_id(chat_id, message_id))
 
 
 def answer_at(core: Core, *, chat_id: int, message_id: int) -> int | None:
     """The reply posted as this message, if it is one of our answers."""
+    core.posts.flush()  # this process's latest posts may still be waiting to be written
     with session_scope(core.engine) as session:
         reply = store.find_reply_by_platform_id(
             session, channel=CHANNEL, platform_message_id=platform_id(chat_id, message_id)
