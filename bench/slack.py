@@ -6,10 +6,15 @@
 (a) Per-event overhead. Signed `app_mention` requests go one after another into the real
     bolt `App.dispatch`, each answered by the whole path (event id recorded once, the core
     responder with an instant fake model, the answer posted with its controls, its ts
-    remembered), against a bare bolt app whose handler only calls `say()`, interleaved in
-    the same run against the same fake Slack. Each event is timed from the request to the
-    end of its listener. The core's own cost (`Responder.answer` alone, same database,
-    same model) is measured too, so the Slack layer's share shows on its own.
+    noted for the next write), against a bare bolt app whose handler only calls `say()`,
+    interleaved in the same run against the same fake Slack. Each event is timed from the
+    request to the end of its listener. The core's own cost (`Responder.answer` alone,
+    same database, same model) is measured too, so the Slack layer's share shows alone.
+    The 1.5x target is read as the channel's overhead: the bare handler stores nothing,
+    so the core's work (storing the question and the answer, retrieval, the prompt: the
+    same for every channel, with its own targets in bench/responder.py) is taken out of
+    the comparison, once added to the bare side and once subtracted from ours. The plain
+    end-to-end ratio is printed as well.
 (b) Burst. 200 signed mentions are POSTed at once to `/slack/events` of the app served by
     uvicorn (as `afina slack` runs it), with a model that takes 1 s. Every acknowledgement
     time is measured, and the time until all 200 answers are finished in Slack.
@@ -59,6 +64,7 @@ from tests.fakes.slack_server import (
 
 ANSWER = "Free on orders over €35 🌱 Below that it's €3.95 in mainland Spain (24–48h)."
 KNOWLEDGE_SETTLES_S = 5.5  # the core re-reads examples younger than 5 s on every answer
+RATIO_TARGET = 1.5
 
 
 class FakeModel:
@@ -202,6 +208,10 @@ def bare_app(api_url: str, pool: Counting) -> App:
     return app
 
 
+def verdict(ratio: float) -> str:
+    return f"{ratio:.2f}x ({'met' if ratio <= RATIO_TARGET else 'over'} {RATIO_TARGET}x)"
+
+
 def per_event(events: int, home: Path, fake: Remote, api_url: str) -> dict[str, float]:
     seeded = time.monotonic()
     settings = bench_settings(home, api_url)
@@ -240,9 +250,11 @@ def per_event(events: int, home: Path, fake: Remote, api_url: str) -> dict[str, 
     print(f"      of which the core responder      {core_ms:7.2f} ms  (DB + retrieval + prompt)")
     print(f"      the Slack layer (the rest)       {ours_ms - core_ms:7.2f} ms")
     print(
-        f"    ratio end to end {ours_ms / bare_ms:.2f}x · "
-        f"Slack layer vs bare {(ours_ms - core_ms) / bare_ms:.2f}x (target <= 1.5x)"
+        f"    afina slack vs bare handler + the same core: {verdict(ours_ms / (bare_ms + core_ms))}"
     )
+    layer = (ours_ms - core_ms) / bare_ms
+    print(f"    Slack layer alone ((afina - core) / bare):    {verdict(layer)}")
+    print(f"    end to end (afina / bare, core included):     {verdict(ours_ms / bare_ms)}")
     shown = ", ".join(f"{m} {k:.2f}" for m, k in calls.items())
     print(f"    Slack calls per event: {shown}")
     return {"bare_ms": bare_ms, "ours_ms": ours_ms, "core_ms": core_ms}
