@@ -20,7 +20,8 @@ from sqlalchemy.engine import Engine
 from bot import store, tokens
 from bot.config import Settings
 from bot.db import write_transaction
-from bot.errors import Repeated
+from bot.deliveries import first_delivery
+from bot.errors import AfinaError, Repeated
 from bot.knowledge import Knowledge, Known
 from bot.messages import Incoming, Reply
 from bot.models.base import ChatMessages, Completion, ModelBackend, ModelError, OnDelta
@@ -91,7 +92,13 @@ class Responder:
 
     def answer(self, incoming: Incoming, *, on_delta: OnDelta | None = None) -> Reply:
         """Store the message, ask the model, store the reply; `Repeated` for a repeat delivery."""
-        cleaned = clean_message(incoming.text, max_chars=self.settings.max_message_chars)
+        try:
+            cleaned = clean_message(incoming.text, max_chars=self.settings.max_message_chars)
+        except AfinaError:  # nothing to store, but the person is told once, not per retry
+            key = incoming.delivery_key
+            if key and not first_delivery(self.engine, channel=incoming.channel, event_key=key):
+                raise Repeated(key) from None
+            raise
         # Two short transactions on plain Core statements (see `store`'s answer path):
         # the inbound message commits before the model is called, the reply after it.
         # The first also carries the delivery's id and where earlier answers were posted.

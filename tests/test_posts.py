@@ -8,7 +8,7 @@ import pytest
 from sqlmodel import Session, select
 
 from bot.app import Core
-from bot.errors import Repeated
+from bot.errors import BadInput, Repeated
 from bot.messages import Incoming
 from bot.posts import PostLog
 from bot.tables import Message, ProcessedEvent, Reply
@@ -36,6 +36,13 @@ def test_a_repeated_delivery_raises_and_stores_nothing_twice(core: Core) -> None
         keys = sorted(e.event_key for e in session.exec(select(ProcessedEvent)))
     assert len(inbound) == 2 and keys == ["Ev1", "Ev2"]
     assert len(posted_as(core)) == 2
+
+
+def test_a_repeated_empty_question_is_refused_once(core: Core) -> None:
+    with pytest.raises(BadInput):
+        ask(core, "   ", key="Ev1")
+    with pytest.raises(Repeated):  # the channel stays quiet instead of saying it again
+        ask(core, "   ", key="Ev1")
 
 
 def test_post_ids_ride_along_with_the_next_answer(core: Core) -> None:
