@@ -12,7 +12,7 @@ from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import bindparam, func, insert, or_, update
+from sqlalchemy import bindparam, delete, func, insert, or_, update
 from sqlalchemy import select as sa_select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -273,6 +273,12 @@ def mark_processed_on(connection: Connection, *, channel: str, event_key: str) -
         )
         _MARK_PROCESSED[dialect] = statement
     return connection.execute(statement, values).first() is not None
+
+
+def forget_processed_on(connection: Connection, *, before: datetime) -> int:
+    """Delete the delivery records older than `before`; how many went."""
+    statement = delete(ProcessedEvent).where(col(ProcessedEvent.created_at) < before)
+    return int(connection.execute(statement).rowcount)
 
 
 # --- replies ---------------------------------------------------------------

@@ -24,12 +24,14 @@ from bot import store
 from bot.app import build_core
 from bot.config import Settings
 from bot.db import session_scope
+from bot.deliveries import KEPT
 from bot.errors import BadInput
-from bot.tables import RunState, TuningRun, utcnow
+from bot.tables import ProcessedEvent, RunState, TuningRun, utcnow
 from tests.fakes.openai_server import FakeOpenAI
 from tests.tuning_support import add_example, rows
 from tuning.runs import Runs
 from tuning.schedule import (
+    FORGET_JOB,
     POLL_JOB,
     RETRAIN_JOB,
     Scheduler,
@@ -199,7 +201,7 @@ def test_the_stored_schedule_survives_a_restart(
     again = scheduler_for(weekly, scheduled)
     again.start()
     assert again.next_runs()[RETRAIN_JOB] == stored[RETRAIN_JOB]  # kept, not recomputed
-    assert set(stored_jobs(again.runs.core.engine)) == {RETRAIN_JOB, POLL_JOB}  # no duplicates
+    assert set(stored_jobs(again.runs.core.engine)) == {RETRAIN_JOB, POLL_JOB, FORGET_JOB}
     again.halt()
     assert again.wait(10)
 
@@ -297,6 +299,22 @@ def test_the_poll_job_runs_at_start_and_resumes_an_unfinished_run(
     scheduler.start()
     (resumed,) = heard.first(POLL_JOB).retval
     assert (resumed.id, resumed.state) == (left.id, RunState.promoted)
+
+
+def test_a_starting_worker_forgets_delivery_ids_older_than_a_week(
+    settings: Settings, scheduled: list[Scheduler]
+) -> None:
+    core = build_core(settings)
+    now = utcnow()
+    for key, age in (("old", KEPT + timedelta(hours=1)), ("recent", timedelta(hours=1))):
+        with session_scope(core.engine) as session:
+            session.add(ProcessedEvent(channel="slack", event_key=key, created_at=now - age))
+    core.engine.dispose()
+    scheduler = scheduler_for(settings, scheduled)
+    heard = Heard(scheduler)
+    scheduler.start()
+    assert heard.first(FORGET_JOB).retval == 1
+    assert [e.event_key for e in rows(settings.resolved_database_url, ProcessedEvent)] == ["recent"]
 
 
 # --- several processes, one database ---------------------------------------------

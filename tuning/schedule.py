@@ -1,6 +1,6 @@
 """The periodic jobs, and the scheduler that keeps them in the bot's own database.
 
-Two jobs, kept by APScheduler in the `apscheduler_jobs` table of DATABASE_URL so
+Three jobs, kept by APScheduler in the `apscheduler_jobs` table of DATABASE_URL so
 their next run times outlive every process:
 
 - `retrain` (RETRAIN_CRON, UTC) starts a run when at least
@@ -11,12 +11,15 @@ their next run times outlive every process:
 - `poll-runs` (every TUNING_POLL_INTERVAL_S, and at once when a worker starts)
   moves every unfinished run as far as it goes without waiting, whichever
   process started it, so a run cut short by a crash goes on.
+- `forget-deliveries` (daily, and at once when a worker starts) deletes the
+  platforms' delivery ids older than a week (`bot.deliveries.KEPT`): no
+  platform repeats a delivery that late, and the table stops growing.
 
 Stored jobs name their function by module path and carry no arguments (a `Runs`
 holds an engine and provider clients, which do not pickle): each process
 `install`s its own `Runs` before its scheduler starts.
 
-Every worker keeps the same two jobs, so every worker fires every tick. One run
+Every worker keeps the same jobs, so every worker fires every tick. One run
 per tick comes from the database, not from the number of processes: a worker
 decides and creates the run while it holds the `retrain` lease, and a run
 created since the tick means the tick is served.
@@ -41,6 +44,7 @@ from sqlalchemy.engine import Engine
 from bot import store
 from bot.app import Core
 from bot.db import JOBS_TABLE, session_scope
+from bot.deliveries import KEPT, forget_old
 from bot.errors import BadInput
 from bot.tables import RunState, TuningRun, utcnow
 from tuning.runs import LEASE, SNAPSHOT_OVERLAP, Runs
@@ -49,6 +53,7 @@ logger = logging.getLogger(__name__)
 
 RETRAIN_JOB = "retrain"
 POLL_JOB = "poll-runs"
+FORGET_JOB = "forget-deliveries"
 RETRAIN_LEASE = "retrain"
 # Held only while a worker decides and creates a run (a few queries): a short expiry
 # frees it soon if the holder dies on another host.
@@ -79,6 +84,14 @@ def retrain_job() -> Decision:
 def poll_job() -> list[TuningRun]:
     """The stored `poll-runs` job."""
     return poll_runs(installed())
+
+
+def forget_job() -> int:
+    """The stored `forget-deliveries` job: how many old delivery ids went."""
+    forgotten = forget_old(installed().core.engine)
+    if forgotten:
+        logger.info("forgot %d delivery ids older than %s", forgotten, KEPT)
+    return forgotten
 
 
 # --- the schedule ----------------------------------------------------------------
@@ -350,6 +363,17 @@ class Scheduler:
             max_instances=1,
             misfire_grace_time=None,  # a late poll is as good as a punctual one
             next_run_time=now,  # at once: resume whatever a stopped process left mid-way
+        )
+        self.aps.add_job(
+            "tuning.schedule:forget_job",
+            IntervalTrigger(days=1, timezone=UTC),
+            id=FORGET_JOB,
+            name="forget old delivery ids",
+            replace_existing=True,
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=None,
+            next_run_time=now,
         )
 
     def _kept(self, job_id: str, trigger: Any) -> datetime | None:
