@@ -33,6 +33,8 @@ FLUSH_S = 0.5
 
 
 class PostLog:
+    """This process's posted-message ids not yet written (one per core, shared by channels)."""
+
     def __init__(self, engine: Engine, *, flush_s: float = FLUSH_S) -> None:
         self.engine = engine
         self.flush_s = flush_s
