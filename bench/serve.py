@@ -33,7 +33,6 @@ import multiprocessing
 import os
 import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -41,7 +40,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -52,9 +51,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import create_engine, text
 
 from tests.fakes.slack_server import BOT_TOKEN, BOT_USER, SIGNING_SECRET, event, message, signed
+from tests.processes import AFINA, free_port, wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
-AFINA = str(Path(sys.executable).parent / "afina")
 PG_THROWAWAY = ROOT.parent / "shared" / "scripts" / "pg-throwaway"
 WARM_UP = 20  # events answered before timing: imports, connections, the tokenizer
 KNOWLEDGE_SETTLES_S = 5.5  # the core re-reads examples younger than 5 s on every answer
@@ -129,20 +128,6 @@ def fresh_database(server_url: str) -> Iterator[str]:
 
 
 # --- afina serve ----------------------------------------------------------------------
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def wait_for(ready: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not ready():
-        if time.monotonic() > deadline:
-            raise SystemExit(f"gave up waiting for {what}")
-        time.sleep(0.05)
-
-
 def healthy(port: int) -> bool:
     try:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)

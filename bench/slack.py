@@ -29,7 +29,6 @@ import argparse
 import json
 import multiprocessing
 import os
-import socket
 import statistics
 import sys
 import tempfile
@@ -61,6 +60,7 @@ from tests.fakes.slack_server import (
     message,
     signed,
 )
+from tests.processes import free_port, listening, wait_for
 
 ANSWER = "Free on orders over €35 🌱 Below that it's €3.95 in mainland Spain (24–48h)."
 KNOWLEDGE_SETTLES_S = 5.5  # the core re-reads examples younger than 5 s on every answer
@@ -284,34 +284,12 @@ def serve_app(conn: Connection, home: str, api_url: str, port: int, delay_s: flo
     server.run()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def post(url: str, body: str) -> tuple[float, float, int]:
     request = urllib.request.Request(url, data=body.encode(), headers=signed(body), method="POST")
     sent = time.monotonic()
     with urllib.request.urlopen(request, timeout=30) as response:
         status = int(response.status)
     return sent, time.monotonic(), status
-
-
-def wait_for(ready: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not ready():
-        if time.monotonic() > deadline:
-            raise SystemExit(f"gave up waiting for {what}")
-        time.sleep(0.05)
-
-
-def listening(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-        return True
-    except OSError:
-        return False
 
 
 def burst(n: int, home: Path, fake: Remote, api_url: str) -> dict[str, float]:

@@ -27,7 +27,6 @@ from bot.tables import (
     ExampleSource,
     ExampleStatus,
     Feedback,
-    FeedbackKind,
     Lease,
     Message,
     ModelVersion,
@@ -223,7 +222,7 @@ def add_message_on(
 
 
 def add_reply_on(connection: Connection, values: dict[str, Any]) -> int:
-    """`add_reply` on a connection, from the `Reply` columns; returns the new reply's id."""
+    """Store a reply from its `Reply` columns on a connection; returns the new reply's id."""
     row = {"error": None, "model_version_id": None, "platform_message_id": None, **values}
     row.setdefault("created_at", utcnow())
     result = connection.execute(_ADD_REPLY, row)
@@ -234,11 +233,6 @@ def active_version_on(connection: Connection) -> ActiveVersion | None:
     """The active version's id, provider and model id (a lighter `active_version`)."""
     row = connection.execute(_ACTIVE_VERSION).first()
     return None if row is None else ActiveVersion(row[0] or 0, row[1], row[2])
-
-
-def mark_processed(session: Session, *, channel: str, event_key: str) -> bool:
-    """Record a platform delivery; False if it was already handled (a retry)."""
-    return mark_processed_on(session.connection(), channel=channel, event_key=event_key)
 
 
 _UPSERT_INSERTS: dict[str, Any] = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
@@ -284,12 +278,6 @@ def forget_processed_on(connection: Connection, *, before: datetime) -> int:
 # --- replies ---------------------------------------------------------------
 
 
-def add_reply(session: Session, reply: Reply) -> Reply:
-    session.add(reply)
-    session.flush()
-    return reply
-
-
 def get_reply(session: Session, *, reply_id: int) -> Reply:
     reply = session.get(Reply, reply_id)
     if reply is None:
@@ -306,14 +294,6 @@ def find_reply_by_platform_id(
         .where(Reply.platform_message_id == platform_message_id)
         .order_by(col(Reply.id).desc())
     ).first()
-
-
-def set_platform_message_id(session: Session, *, reply_id: int, platform_message_id: str) -> None:
-    """Remember the platform message a reply was posted as (one UPDATE on the answer's path)."""
-    statement = update(Reply).where(col(Reply.id) == reply_id)
-    result = session.execute(statement.values(platform_message_id=platform_message_id))
-    if not result.rowcount:  # type: ignore[attr-defined]
-        raise NotFound(f"No answer with id {reply_id}: check the id shown under the answer.")
 
 
 _SET_PLATFORM_ID = (
@@ -334,11 +314,6 @@ def add_feedback(session: Session, feedback: Feedback) -> Feedback:
     session.add(feedback)
     session.flush()
     return feedback
-
-
-def count_feedback(session: Session) -> dict[FeedbackKind, int]:
-    rows = session.exec(select(Feedback.kind, func.count()).group_by(Feedback.kind)).all()
-    return {FeedbackKind(kind): int(n) for kind, n in rows}
 
 
 # --- examples ----------------------------------------------------------------
@@ -441,16 +416,12 @@ _INDEX_ROWS = sa_select(
 _INDEX_ROWS_SINCE = _INDEX_ROWS.where(col(Example.updated_at) > bindparam("since"))
 
 
-def index_rows_since(session: Session, *, since: datetime | None) -> Iterator[IndexRow]:
-    """What retrieval needs of examples touched strictly after `since` (all when None)."""
-    yield from index_rows_on(session.connection(), since=since)
-
-
 def index_rows_on(connection: Connection, *, since: datetime | None) -> Iterator[IndexRow]:
-    """`index_rows_since` on a connection: every answer asks, so it is one prepared statement.
+    """What retrieval needs of examples touched strictly after `since` (all when None).
 
-    Plain column tuples, not ORM objects: the first load reads every example and
-    ORM instances would cost several times more. Only that first load is streamed
+    Every answer asks, so it is one prepared statement. Plain column tuples, not ORM
+    objects: the first load reads every example and ORM instances would cost several
+    times more. Only that first load is streamed
     (a server-side cursor on PostgreSQL); the answer-time question reads a handful.
     """
     if since is None:
@@ -459,14 +430,6 @@ def index_rows_on(connection: Connection, *, since: datetime | None) -> Iterator
         result = connection.execute(_INDEX_ROWS_SINCE, {"since": since})
     for row in result:
         yield IndexRow(row[0] or 0, row[1], row[2], ExampleStatus(row[3]), row[4])
-
-
-def accepted_by_ids(session: Session, *, ids: Sequence[int]) -> list[Example]:
-    if not ids:
-        return []
-    rows = session.exec(select(Example).where(col(Example.id).in_(ids))).all()
-    order = {example_id: i for i, example_id in enumerate(ids)}
-    return sorted(rows, key=lambda row: order[row.id or 0])
 
 
 # --- model versions --------------------------------------------------------

@@ -72,11 +72,6 @@ def seed_thread(
     return len(turns)
 
 
-def remember_post(posts: PostLog, *, reply_id: int, platform_message_id: str) -> None:
-    """Record the platform message that carries a reply (and its feedback controls)."""
-    posts.add(reply_id=reply_id, platform_message_id=platform_message_id)
-
-
 def find_post(posts: PostLog, *, channel: str, platform_message_id: str) -> Posted | None:
     """The reply posted as this platform message, with the thread it lives in; None if not ours."""
     posts.flush()  # this process's latest posts may still be waiting to be written

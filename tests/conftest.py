@@ -125,6 +125,18 @@ def fake_openai() -> Iterator[FakeOpenAI]:
     server.stop()
 
 
+@pytest.fixture
+def openai_env(
+    fake_openai: FakeOpenAI, monkeypatch: pytest.MonkeyPatch, database_url: str
+) -> FakeOpenAI:
+    """The CLI (and any subprocess) talks to the fake server and polls without waiting."""
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
+    monkeypatch.setenv("OPENAI_BASE_URL", fake_openai.base_url)
+    monkeypatch.setenv("OPENAI_MAX_RETRIES", "0")
+    monkeypatch.setenv("TUNING_POLL_INTERVAL_S", "0.01")
+    return fake_openai
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "postgresql: the PostgreSQL run of a database test")
 

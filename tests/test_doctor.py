@@ -11,7 +11,6 @@ import os
 import socket
 import sqlite3
 import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -27,8 +26,8 @@ from tests.fakes.http import FakeServer, Recorded, Response
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.slack_server import APP_TOKEN, BOT_TOKEN, FakeSlack
 from tests.fakes.telegram_server import TOKEN, FakeTelegram
+from tests.processes import AFINA
 
-AFINA = str(Path(sys.executable).parent / "afina")
 SIGNING_SECRET = "0123456789abcdef0123456789abcdef"  # Slack's shape: 32 hex characters
 
 

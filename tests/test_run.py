@@ -16,7 +16,8 @@ from pathlib import Path
 from bot.tables import Lease, RunState, TuningRun
 from tests.fakes.slack_server import BOT_TOKEN, SIGNING_SECRET, FakeSlack
 from tests.fakes.telegram_server import TOKEN, FakeTelegram, message_update, private_chat, user
-from tests.test_serve import AFINA, Server, free_port, listening, mention, wait_for
+from tests.processes import AFINA, free_port, listening, wait_for
+from tests.test_serve import Server, mention
 from tests.tuning_support import a_due_retrain_tick, rows
 
 CUSTOMER = 77

@@ -78,17 +78,6 @@ def test_the_tick_is_the_newest_fire_time_within_the_grace() -> None:
     assert due_tick(every_5, monday + timedelta(minutes=12), hour) == monday + timedelta(minutes=10)
 
 
-@pytest.fixture
-def openai_env(
-    fake_openai: FakeOpenAI, monkeypatch: pytest.MonkeyPatch, database_url: str
-) -> FakeOpenAI:
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
-    monkeypatch.setenv("OPENAI_BASE_URL", fake_openai.base_url)
-    monkeypatch.setenv("OPENAI_MAX_RETRIES", "0")
-    monkeypatch.setenv("TUNING_POLL_INTERVAL_S", "0.01")
-    return fake_openai
-
-
 def test_the_retrain_starts_only_when_enough_is_new(
     make_settings: Any, openai_env: FakeOpenAI
 ) -> None:

@@ -10,9 +10,7 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -41,34 +39,12 @@ from tests.fakes.slack_server import (
     signed,
 )
 from tests.fakes.telegram_server import TOKEN, FakeTelegram, message_update, private_chat, user
+from tests.processes import AFINA, free_port, listening, wait_for
 from tests.slack.conftest import SlowOpenAI
 
-AFINA = str(Path(sys.executable).parent / "afina")
 WEBHOOK_SECRET = "s3cret_for-webhook"
 CUSTOMER = 42
 _NOT_INHERITED = ("HOST", "PORT", "WEB_CONCURRENCY", "SHUTDOWN_GRACE_S")
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def listening(port: int) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-        return True
-    except OSError:
-        return False
-
-
-def wait_for(ready: Callable[[], bool], timeout: float, what: str) -> None:
-    deadline = time.monotonic() + timeout
-    while not ready():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 @dataclass

@@ -21,6 +21,7 @@ from bot.demo import demo_examples
 from bot.tables import Example, ExampleStatus, ModelVersion, RunState, TuningRun, utcnow
 from tests.cli import run
 from tests.fakes.openai_server import FakeOpenAI
+from tests.processes import AFINA
 from tests.tuning_support import add_example, key_on_side, rows
 from tuning.notify import summary
 from tuning.providers.base import JobSpec
@@ -32,18 +33,6 @@ SERVING = "gpt-4.1-mini"  # what answers before any tuned version exists
 FIRST = f"ft:{BASE}:fake-org:afina:000001"
 SECOND = f"ft:{BASE}:fake-org:afina:000002"
 REFERENCE = {pair["question"]: pair["answer"] for pair in demo_examples()}
-
-
-@pytest.fixture
-def openai_env(
-    fake_openai: FakeOpenAI, monkeypatch: pytest.MonkeyPatch, database_url: str
-) -> FakeOpenAI:
-    """The CLI (and any subprocess) talks to the fake server and polls without waiting."""
-    monkeypatch.setenv("OPENAI_API_KEY", "sk-test")
-    monkeypatch.setenv("OPENAI_BASE_URL", fake_openai.base_url)
-    monkeypatch.setenv("OPENAI_MAX_RETRIES", "0")
-    monkeypatch.setenv("TUNING_POLL_INTERVAL_S", "0.01")
-    return fake_openai
 
 
 def reference_answer(messages: list[dict[str, Any]]) -> str:
@@ -188,9 +177,8 @@ def test_a_killed_process_resumes_the_same_job(
     openai_env.hold()  # the job stays running until the test says otherwise
     build_core(Settings()).engine.dispose()  # the database exists before the race starts
     env = {**os.environ, "TUNING_POLL_INTERVAL_S": "0.05"}
-    afina = str(Path(sys.executable).parent / "afina")
     child = subprocess.Popen(
-        [afina, "train", "--provider", "openai"],
+        [AFINA, "train", "--provider", "openai"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -25,10 +24,10 @@ from bot.tables import Lease, Reply, RunState, TuningRun
 from tests.fakes.http import Recorded, Response
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.telegram_server import TOKEN, FakeTelegram, message_update, private_chat, user
+from tests.processes import AFINA
 from tests.tuning_support import a_due_retrain_tick, rows
 from tuning.runs import Runs
 
-AFINA = str(Path(sys.executable).parent / "afina")
 CUSTOMER = 42
 _NOT_INHERITED = (
     "AFINA_",

@@ -8,6 +8,7 @@ import typer
 from rich.console import Console
 
 from bot.app import Core, build_core
+from bot.config import Settings
 
 console = Console(highlight=False, soft_wrap=True)
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -26,3 +27,8 @@ def port_option() -> int:
 def host_option() -> str:
     """`--host` of the commands that serve HTTP."""
     return typer.Option(None, "--host", help="HTTP interface (default: HOST).")
+
+
+def address(settings: Settings, host: str | None, port: int | None) -> tuple[str, int]:
+    """Where to listen: `--host` / `--port` when given, else HOST / PORT."""
+    return host or settings.host, settings.port if port is None else port

@@ -6,7 +6,7 @@ import logging
 
 import typer
 
-from bot.cli.common import console, core, host_option, port_option
+from bot.cli.common import address, console, core, host_option, port_option
 from bot.doctor import log_startup_report
 
 logger = logging.getLogger(__name__)
@@ -32,8 +32,7 @@ def run(
     log_as_a_service(settings.log_level)
     served = plan(settings)
     check_channels(the_core, settings, served)
-    host = host or settings.host
-    port = settings.port if port is None else port
+    host, port = address(settings, host, port)
 
     worker = Worker(the_core)
     for line in worker.describe():

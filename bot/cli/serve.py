@@ -9,7 +9,7 @@ from typing import Any
 
 import typer
 
-from bot.cli.common import console, core, host_option, port_option
+from bot.cli.common import address, console, core, host_option, port_option
 from bot.doctor import log_startup_report
 
 # The CLI's own format (bot.cli._setup); worker processes are set up from this dict.
@@ -45,8 +45,7 @@ def serve(
     check_channels(the_core, settings, served)
     the_core.engine.dispose()  # each server process opens its own connections
     workers = workers or settings.web_concurrency
-    host = host or settings.host
-    port = settings.port if port is None else port
+    host, port = address(settings, host, port)
 
     for note in served.notes:
         console.print(note)

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 import typer
 
-from bot.cli.common import console, core, host_option, port_option
+from bot.cli.common import address, console, core, host_option, port_option
 from bot.doctor import log_startup_report
 
 if TYPE_CHECKING:  # slack_bolt loads only when this command runs
@@ -46,7 +46,7 @@ def slack(
         if settings.slack_app_token is not None:
             _socket_mode(app, settings)
         else:
-            _http(app, host or settings.host, settings.port if port is None else port, EVENTS_PATH)
+            _http(app, *address(settings, host, port), EVENTS_PATH)
     finally:
         # Slack was told "200" for every queued event and will not send it again:
         # write them all, within SHUTDOWN_GRACE_S.

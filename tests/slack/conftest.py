@@ -18,6 +18,7 @@ from bot.config import Settings
 from tests.fakes.http import Recorded, Response
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.slack_server import BOT_TOKEN, SIGNING_SECRET, FakeSlack, event, signed
+from tests.fakes.slack_socket import FakeSocketMode
 
 # Pacings that make the path deterministic on a busy machine: answers posted whole, or streamed.
 WHOLE = Pacing(status_after_s=30.0, hold_s=30.0, flush_chars=10**6)
@@ -76,6 +77,14 @@ class Bot:
     def rows(self, model: type) -> list[Any]:
         with Session(self.core.engine) as session:
             return list(session.exec(select(model)).all())
+
+
+@pytest.fixture
+def fake_socket(fake_slack: FakeSlack) -> Iterator[FakeSocketMode]:
+    server = FakeSocketMode().start()
+    fake_slack.socket_url = server.url
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -24,9 +23,9 @@ from tests.fakes.slack_server import (
     message,
     signed,
 )
+from tests.processes import AFINA, free_port
 from tests.slack.conftest import SlowOpenAI
 
-AFINA = str(Path(sys.executable).parent / "afina")
 LONG_ANSWER = " ".join(
     [
         "Free on orders over €35 🌱 Below that it's €3.95 in mainland Spain (24–48h)",
@@ -34,12 +33,6 @@ LONG_ANSWER = " ".join(
     ]
     * 6
 )
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def wait_listening(process: subprocess.Popen[bytes], port: int, timeout: float = 30) -> None:

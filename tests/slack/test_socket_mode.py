@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 from bot.channels.slack.socket_mode import socket_mode_handler
 from bot.tables import Reply
-from tests.fakes.slack_server import APP_TOKEN, BOT_USER, FakeSlack, event, message
+from tests.fakes.slack_server import APP_TOKEN, BOT_USER, event, message
 from tests.fakes.slack_socket import FakeSocketMode
-
-
-@pytest.fixture
-def fake_socket(fake_slack: FakeSlack) -> Iterator[FakeSocketMode]:
-    server = FakeSocketMode().start()
-    fake_slack.socket_url = server.url
-    yield server
-    server.stop()
 
 
 def test_a_mention_over_socket_mode_is_acked_at_once_and_answered_once(

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
-
-import pytest
 
 from bot.app import build_core
 from bot.tables import Lease, Reply
@@ -15,14 +12,6 @@ from tests.fakes.slack_server import APP_TOKEN, BOT_USER, FakeSlack, event, mess
 from tests.fakes.slack_socket import FakeSocketMode
 from tests.slack.conftest import SlowOpenAI
 from tests.tuning_support import rows
-
-
-@pytest.fixture
-def fake_socket(fake_slack: FakeSlack) -> Iterator[FakeSocketMode]:
-    server = FakeSocketMode().start()
-    fake_slack.socket_url = server.url
-    yield server
-    server.stop()
 
 
 def test_worker_answers_over_socket_mode_and_finishes_the_answer_in_flight_on_stop(

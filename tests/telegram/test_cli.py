@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,10 +24,8 @@ from tests.fakes.telegram_server import (
     private_chat,
     user,
 )
+from tests.processes import AFINA, free_port
 from tests.telegram.harness import CUSTOMER
-
-AFINA = str(Path(sys.executable).parent / "afina")
-
 
 SECRET = "s3cret_for-webhook"
 _NOT_INHERITED = ("TELEGRAM_", "DATABASE_", "AFINA_", "OPENAI_", "MODEL_", "PORT", "HOST")
@@ -52,12 +48,6 @@ def stop(process: subprocess.Popen[str]) -> tuple[int, str]:
         process.send_signal(signal.SIGINT)
     out, err = process.communicate(timeout=30)
     return process.returncode, out + err
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @dataclass

@@ -233,10 +233,8 @@ class Conversations:
             return
         ts_posted = writer.finish(reply)
         if ts_posted:
-            threads.remember_post(
-                self.core.posts,
-                reply_id=reply.reply_id,
-                platform_message_id=post_key(place.channel, ts_posted),
+            self.core.posts.add(
+                reply_id=reply.reply_id, platform_message_id=post_key(place.channel, ts_posted)
             )
         if reply.notice:
             tell(

@@ -11,6 +11,7 @@ from bot.app import Core
 from bot.db import session_scope
 from bot.errors import AfinaError, NotFound
 from bot.tables import FeedbackKind
+from bot.threads import find_post
 
 CHANNEL = "telegram"
 
@@ -26,12 +27,10 @@ def remember_answer(core: Core, *, reply_id: int, chat_id: int, message_id: int)
 
 def answer_at(core: Core, *, chat_id: int, message_id: int) -> int | None:
     """The reply posted as this message, if it is one of our answers."""
-    core.posts.flush()  # this process's latest posts may still be waiting to be written
-    with session_scope(core.engine) as session:
-        reply = store.find_reply_by_platform_id(
-            session, channel=CHANNEL, platform_message_id=platform_id(chat_id, message_id)
-        )
-        return reply.id if reply else None
+    posted = find_post(
+        core.posts, channel=CHANNEL, platform_message_id=platform_id(chat_id, message_id)
+    )
+    return posted.reply_id if posted else None
 
 
 def belongs_to_chat(core: Core, *, reply_id: int, chat_id: int) -> bool:
