@@ -30,10 +30,10 @@ from typing import Any
 sys.path.pop(0)
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bot.backends import hf
 from bot.config import Settings
 from bot.demo import DEMO_VOICE, demo_examples
 from bot.errors import AfinaError
-from bot.models import hf
 from tuning.local_run import RunFolder, TrainSpec
 
 
@@ -153,7 +153,7 @@ def write_examples(path: Path, method: str) -> Path:
 
 def answer_speed(model: str, adapter: str, tokens: int) -> dict[str, Any]:
     """Time one greedy answer from the in-process backend with the new adapter loaded."""
-    from bot.models.transformers_chat import TransformersChat
+    from bot.backends.transformers_chat import TransformersChat
 
     settings = Settings(_env_file=None, local_base_model=model, max_answer_tokens=tokens)
     chat = TransformersChat(settings)

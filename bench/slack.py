@@ -47,10 +47,10 @@ from slack_bolt import App, BoltRequest, Say
 from slack_sdk import WebClient
 
 from bot.app import Core, build_core
+from bot.backends.base import ChatMessages, Completion, OnDelta
 from bot.channels.slack import build_slack_app, slack_asgi
 from bot.config import Settings
 from bot.messages import Incoming
-from bot.models.base import ChatMessages, Completion, OnDelta
 from bot.responder import Responder
 from tests.fakes.slack_server import (
     BOT_TOKEN,

@@ -50,11 +50,11 @@ from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageH
 from telegram.ext import filters as tg_filters
 
 from bot.app import Core, build_core
+from bot.backends.base import ChatMessages, Completion, OnDelta
 from bot.channels.telegram import build_telegram_app
 from bot.channels.telegram.app import CONCURRENT_ANSWERS, poll, started
 from bot.config import Settings
 from bot.messages import Incoming
-from bot.models.base import ChatMessages, Completion, OnDelta
 from bot.responder import Responder
 from tests.fakes.telegram_server import (
     TOKEN,

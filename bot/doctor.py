@@ -36,8 +36,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import SecretStr
 
+from bot.backends import hf
 from bot.config import Settings
-from bot.models import hf
 
 logger = logging.getLogger(__name__)
 

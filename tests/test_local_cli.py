@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import create_engine
 from sqlmodel import Session, col, select
 
-from bot.models import hf
+from bot.backends import hf
 from bot.tables import ModelVersion, Reply, RunState, TuningRun
 from tests.cli import Result, run
 

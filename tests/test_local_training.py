@@ -23,11 +23,11 @@ import pytest
 
 from bot import store
 from bot.app import build_core
+from bot.backends import hf
 from bot.config import Settings
 from bot.db import session_scope
 from bot.demo import demo_examples
 from bot.messages import Incoming
-from bot.models import hf
 from bot.tables import ModelVersion, RunState, TuningRun
 from tuning import local_train
 from tuning.local_run import RunFolder, TrainSpec
@@ -293,8 +293,8 @@ def test_in_process_backend_answers_with_the_active_adapter_and_rollback_switche
 
 
 def test_in_process_backend_never_generates_past_the_model_window(tiny: Path) -> None:
-    from bot.models.base import ModelError
-    from bot.models.transformers_chat import TransformersChat
+    from bot.backends.base import ModelError
+    from bot.backends.transformers_chat import TransformersChat
 
     chat = TransformersChat(
         Settings(_env_file=None, local_base_model=str(tiny), max_answer_tokens=600)

@@ -22,8 +22,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bot.backends import hf
 from bot.errors import AfinaError
-from bot.models import hf
 from tuning.local_data import BadTrainingFile, read_rows
 from tuning.local_run import RunFolder, TrainSpec
 

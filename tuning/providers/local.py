@@ -29,8 +29,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bot.backends import hf
 from bot.config import Settings
-from bot.models import hf
 from bot.tables import utcnow
 from tuning import lora_server
 from tuning.local_run import RunFolder, TrainSpec
