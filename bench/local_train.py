@@ -34,7 +34,7 @@ from bot.backends import hf
 from bot.config import Settings
 from bot.demo import DEMO_VOICE, demo_examples
 from bot.errors import AfinaError
-from tuning.local_run import RunFolder, TrainSpec
+from tuning.local.folder import RunFolder, TrainSpec
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -96,7 +96,7 @@ def tiny_model(folder: Path) -> Path:
 
 def train(args: argparse.Namespace, model: str, work: Path) -> dict[str, Any]:
     """One run of the real trainer on the demo examples; its summary plus wall time."""
-    from tuning.local_train import run
+    from tuning.local.train import run
 
     folder = RunFolder(work / "run")
     folder.path.mkdir()

@@ -26,9 +26,9 @@ from bot.db import session_scope
 from bot.messages import Incoming
 from bot.tables import ModelVersion
 from tests.fakes.lora_server import FakeLoraServer
-from tuning import lora_server
+from tuning.local import lora_server
+from tuning.local.provider import LocalProvider
 from tuning.providers.base import JobSpec, ProviderError
-from tuning.providers.local import LocalProvider
 
 
 @pytest.fixture

@@ -29,10 +29,10 @@ from bot.db import session_scope
 from bot.demo import demo_examples
 from bot.messages import Incoming
 from bot.tables import ModelVersion, RunState, TuningRun
-from tuning import local_train
-from tuning.local_run import RunFolder, TrainSpec
+from tuning.local import train as local_train
+from tuning.local.folder import RunFolder, TrainSpec
+from tuning.local.provider import LocalProvider
 from tuning.providers.base import JobSpec, JobState, JobStatus, ProviderError
-from tuning.providers.local import LocalProvider
 
 pytestmark = pytest.mark.skipif(
     not all(find_spec(name) for name in hf.TRAIN_MODULES),
@@ -413,7 +413,7 @@ def test_a_large_model_without_gpu_is_refused_unless_allowed(tmp_path: Path) -> 
 def test_out_of_memory_says_which_settings_to_lower(tmp_path: Path) -> None:
     import torch
 
-    from tuning.local_train import explain
+    from tuning.local.train import explain
 
     job = TrainSpec(model_id="m", method="supervised", base_model="/models/qwen", train_file="t")
     message = explain(
