@@ -25,7 +25,7 @@ from bot.config import Settings
 from bot.db import session_scope
 from bot.messages import Incoming
 from bot.tables import ModelVersion
-from tests.fakes.lora_server import FakeLoraServer
+from tests.support.lora_server import FakeLoraServer
 from tuning.local import lora_server
 from tuning.local.provider import LocalProvider
 from tuning.providers.base import JobSpec, ProviderError

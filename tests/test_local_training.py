@@ -112,7 +112,7 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def tiny(root: Path) -> Path:
     import torch
 
-    from tuning.tiny import build_tiny_model, demo_texts
+    from tests.support.tiny import build_tiny_model, demo_texts
 
     torch.set_num_threads(1)  # the in-process backend, for the same reason as in `start`
     return build_tiny_model(root / "tiny-llama", demo_texts())
