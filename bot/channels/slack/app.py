@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.app import Core
-from bot.channels.slack.actions import Feedback
+from bot.channels.slack.actions import FeedbackActions
 from bot.channels.slack.answer import Pacing
 from bot.channels.slack.events import Conversations
 from bot.channels.slack.later import Later
@@ -85,5 +85,5 @@ def build_slack_app(
         raise BadInput(f"Slack refused SLACK_BOT_TOKEN: {exc}") from None
     statuses = ThreadPoolExecutor(STATUS_WORKERS, thread_name_prefix="slack-status")
     Conversations(core, pacing or Pacing(), Later(statuses.submit)).register(app)
-    Feedback(core).register(app)
+    FeedbackActions(core).register(app)
     return app
