@@ -28,7 +28,6 @@ created since the tick means the tick is served.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from dataclasses import dataclass
@@ -43,6 +42,7 @@ from sqlalchemy.engine import Engine
 
 from bot import store
 from bot.app import Core
+from bot.cron import trigger as cron_trigger
 from bot.db import JOBS_TABLE, session_scope
 from bot.deliveries import KEPT, forget_old
 from bot.errors import BadInput
@@ -95,55 +95,6 @@ def forget_job() -> int:
 
 
 # --- the schedule ----------------------------------------------------------------
-
-_DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
-_NUMERIC_DAYS = re.compile(r"(\*|\d+(?:-\d+)?)(?:/(\d+))?")
-
-
-def _weekdays(field: str) -> str:
-    """Crontab weekdays (0 or 7 = Sunday) as names, which APScheduler 3 reads the same way.
-
-    APScheduler 3 counts 0 as Monday, so `0 3 * * 1` taken as is would run on Tuesdays.
-    """
-    if field in {"*", "?"}:
-        return "*"
-    names: list[str] = []
-    for part in field.split(","):
-        match = _NUMERIC_DAYS.fullmatch(part)
-        if match is None:  # names (mon-fri) and APScheduler's own forms pass as they are
-            names.append(part)
-            continue
-        span, step = match.group(1), int(match.group(2) or 1)
-        low, _, high = span.partition("-")
-        first, last = (0, 6) if span == "*" else (int(low), int(high or low))
-        if last > 7 or first > last or step < 1:
-            raise ValueError(f"weekday '{part}' is out of 0-7")
-        names.extend(_DAY_NAMES[n % 7] for n in range(first, last + 1, step))
-    return ",".join(dict.fromkeys(names))
-
-
-def cron_trigger(expr: str) -> Any:
-    """A `CronTrigger` in UTC for a standard five-field crontab expression."""
-    from apscheduler.triggers.cron import CronTrigger
-
-    fields = expr.split()
-    if len(fields) != 5:
-        raise BadInput(
-            f"RETRAIN_CRON '{expr}' needs five fields: minute hour day month weekday "
-            "(e.g. '0 3 * * 1', Mondays at 03:00 UTC)."
-        )
-    minute, hour, day, month, weekday = fields
-    try:
-        return CronTrigger(
-            minute=minute,
-            hour=hour,
-            day=day,
-            month=month,
-            day_of_week=_weekdays(weekday),
-            timezone=UTC,
-        )
-    except ValueError as exc:
-        raise BadInput(f"RETRAIN_CRON '{expr}' is not a cron expression: {exc}") from None
 
 
 def due_tick(trigger: Any, now: datetime, grace: timedelta) -> datetime:

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from starlette.routing import Route
 
     from bot.app import Core
+    from bot.checks import Diagnosis
     from bot.config import Settings
     from bot.worker import Part
 
@@ -93,6 +94,10 @@ class Channel(Protocol):
 
     def background(self, core: Core) -> Part:
         """Its background side (Socket Mode, long polling), for a worker."""
+
+    def checks(self, diagnosis: Diagnosis) -> None:
+        """Add its lines to `afina doctor`: the settings' shapes, then (when reaching) whether
+        the platform accepts the token."""
 
 
 def registered() -> list[Channel]:

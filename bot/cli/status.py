@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Any
 
 import typer
-from sqlalchemy.engine import make_url
 
 from bot import store
+from bot.checks import mask_database_url
 from bot.cli.common import console, core
 from bot.db import session_scope
 from bot.tables import ExampleStatus, TuningRun
@@ -73,8 +73,8 @@ def gather() -> dict[str, Any]:
 
 
 def masked(url: str) -> str:
-    """The database URL fit to print: the password, if any, as ***."""
-    return make_url(url).render_as_string(hide_password=True)
+    """The database URL fit to print: the password, if any, as *** (as `afina doctor` shows it)."""
+    return mask_database_url(url)
 
 
 def lines(report: dict[str, Any]) -> list[tuple[str, str]]:

@@ -20,6 +20,7 @@ from bot.errors import BadInput
 if TYPE_CHECKING:
     from bot.app import Core
     from bot.channels import Web
+    from bot.checks import Diagnosis
     from bot.worker import Part
 
 EVENTS_PATH = "/slack/events"
@@ -65,6 +66,9 @@ class SlackChannel:
         from bot.channels.slack.socket_mode import SocketMode
 
         return SocketMode(core)
+
+    def checks(self, diagnosis: Diagnosis) -> None:
+        setup.checks(diagnosis)
 
 
 CHANNEL = SlackChannel()

@@ -20,6 +20,7 @@ from bot.config import Settings
 if TYPE_CHECKING:
     from bot.app import Core
     from bot.channels import Web
+    from bot.checks import Diagnosis
     from bot.worker import Part
 
 WEBHOOK_PATH = "/telegram/webhook"
@@ -72,6 +73,9 @@ class TelegramChannel:
         from bot.channels.telegram.polling import Polling
 
         return Polling(core)
+
+    def checks(self, diagnosis: Diagnosis) -> None:
+        setup.checks(diagnosis)
 
 
 CHANNEL = TelegramChannel()
