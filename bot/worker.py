@@ -105,8 +105,8 @@ class Worker(Parts):
     """The scheduler, and every configured channel's background side."""
 
     def __init__(self, core: Core, *, runs: Runs | None = None) -> None:
+        from bot.scheduler import Scheduler
         from tuning.runs import Runs
-        from tuning.schedule import Scheduler
 
         self.settings = core.settings
         self.runs = runs or Runs(core)

@@ -14,10 +14,11 @@ import pytest
 
 from bot.app import build_core
 from bot.config import Settings
+from bot.scheduler import Scheduler
 from bot.tables import utcnow
 from tests.support.cli import run
 from tuning.runs import Runs
-from tuning.schedule import RETRAIN_JOB, Scheduler
+from tuning.schedule import RETRAIN_JOB
 
 CRONTAB_DAYS = ["Sunday", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday"]
 ANNOUNCED = re.compile(r"next (\w+) (\d{4}-\d\d-\d\d \d\d:\d\d) UTC")

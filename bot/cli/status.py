@@ -33,8 +33,8 @@ def status(
 
 def gather() -> dict[str, Any]:
     from bot.responder import choose_target
-    from tuning.runs import LEASE
-    from tuning.schedule import POLL_JOB, RETRAIN_JOB, RETRAIN_LEASE, new_examples, stored_jobs
+    from bot.scheduler import stored_jobs
+    from tuning.schedule import LEASES, POLL_JOB, RETRAIN_JOB, new_examples
 
     the_core = core()
     settings = the_core.settings
@@ -45,7 +45,7 @@ def gather() -> dict[str, Any]:
         last = next(iter(store.list_runs(session, limit=1)), None)
         leases = [
             {"name": lease.name, "owner": lease.owner, "until": _when(lease.expires_at)}
-            for name in (LEASE, RETRAIN_LEASE)
+            for name in LEASES
             if (lease := store.get_lease(session, name=name)) is not None
         ]
     target = choose_target(settings, active)
