@@ -18,8 +18,9 @@ from telegram.error import InvalidToken, NetworkError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 
 from bot.app import Core
+from bot.channels.telegram.addressing import question_for_bot
 from bot.channels.telegram.buttons import ButtonSigner
-from bot.channels.telegram.handlers import Handlers, question_for_bot
+from bot.channels.telegram.handlers import Handlers
 from bot.channels.telegram.redact import describe_error, protect, protect_handlers
 from bot.channels.telegram.setup import bot_token, secrets_of
 from bot.channels.telegram.texts import say
