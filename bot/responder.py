@@ -24,7 +24,7 @@ from bot.db import write_transaction
 from bot.deliveries import first_delivery
 from bot.errors import AfinaError, Repeated
 from bot.knowledge import Knowledge, Known
-from bot.messages import Incoming, Reply
+from bot.messages import Answer, Incoming
 from bot.posts import PostLog
 from bot.text import clean_message
 
@@ -90,7 +90,7 @@ class Responder:
         self.backends = backends
         self.posts = posts or PostLog(engine)
 
-    def answer(self, incoming: Incoming, *, on_delta: OnDelta | None = None) -> Reply:
+    def answer(self, incoming: Incoming, *, on_delta: OnDelta | None = None) -> Answer:
         """Store the message, ask the model, store the reply; `Repeated` for a repeat delivery."""
         try:
             cleaned = clean_message(incoming.text, max_chars=self.settings.max_message_chars)
@@ -168,7 +168,7 @@ class Responder:
         notice = None
         if cleaned.truncated:
             notice = TRUNCATED.format(limit=self.settings.max_message_chars)
-        return Reply(
+        return Answer(
             reply_id=reply_id,
             text=text,
             ok=completion is not None,

@@ -18,6 +18,7 @@ from sqlalchemy import create_engine, text
 
 from bot.app import Core, build_core
 from bot.config import Settings, get_settings
+from tests.support.markers import mark_process_tests
 from tests.support.openai_server import FakeOpenAI
 from tests.support.slack_server import FakeSlack
 from tests.support.telegram_server import FakeTelegram
@@ -139,6 +140,12 @@ def openai_env(
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "postgresql: the PostgreSQL run of a database test")
+    config.addinivalue_line("markers", "process: starts a process (see tests/support/markers.py)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test that starts a process, by what it uses (`make test-quick` skips them)."""
+    mark_process_tests(items)
 
 
 @pytest.fixture

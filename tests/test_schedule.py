@@ -26,20 +26,18 @@ from bot.config import Settings
 from bot.db import session_scope
 from bot.deliveries import KEPT
 from bot.errors import BadInput
+from bot.scheduler import FORGET_JOB, Scheduler, stored_jobs
 from bot.tables import ProcessedEvent, RunState, TuningRun, utcnow
 from tests.support.data import add_example, rows
 from tests.support.openai_server import FakeOpenAI
 from tuning.runs import Runs
 from tuning.schedule import (
-    FORGET_JOB,
     POLL_JOB,
     RETRAIN_JOB,
-    Scheduler,
     cron_trigger,
     due_tick,
     poll_runs,
     retrain_if_due,
-    stored_jobs,
 )
 
 
@@ -377,7 +375,7 @@ def test_shutting_the_scheduler_down_loses_no_due_tick(settings: Settings) -> No
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 
     from bot.db import JOBS_TABLE
-    from tuning.schedule import StoreKeeper
+    from bot.scheduler import StoreKeeper
 
     core = build_core(settings)
     due = utcnow().replace(microsecond=0) - timedelta(minutes=1)

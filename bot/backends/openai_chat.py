@@ -18,13 +18,20 @@ from bot.config import Settings
 
 logger = logging.getLogger(__name__)
 
+OPENAI_API_URL = "https://api.openai.com/v1"
+
+
+def base_url(settings: Settings) -> str:
+    """Where requests go: OPENAI_BASE_URL, else OpenAI's own API."""
+    return (settings.openai_base_url or OPENAI_API_URL).rstrip("/")
+
 
 def make_client(settings: Settings) -> openai.OpenAI:
     key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
     return openai.OpenAI(
         # Local servers (Ollama, vLLM) accept any key; the client insists on one.
         api_key=key or "not-needed",
-        base_url=settings.openai_base_url or None,
+        base_url=base_url(settings),
         timeout=settings.openai_timeout_s,
         max_retries=settings.openai_max_retries,
     )

@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from bot.cli import chat, data, doctor, models, run, serve, slack, status, telegram, tuning, worker
+from bot.cli import channels, chat, data, doctor, models, run, serve, status, tuning, worker
 from bot.errors import AfinaError
 
 app = typer.Typer(
@@ -17,7 +17,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for module in (chat, data, doctor, models, run, serve, slack, status, telegram, tuning, worker):
+for module in (chat, data, doctor, models, run, serve, channels, status, tuning, worker):
     module.register(app)
 
 
