@@ -18,7 +18,8 @@ from tuning.redaction.base import Hit
 # Every token below holds one of these; a text with none of them is not scanned.
 TOKEN_HINT = re.compile(r"k[-_]|x(?:ox|app)|A(?:KIA|SIA|Iza)|_|eyJ|:AA|-----|hooks\.slack")
 # ...and every labelled password or key one of these (in lower case).
-PASSWORD_WORDS = ("passw", "pwd", "contraseña", "secret", "api", "token")
+PASSWORD_WORDS = ("passw", "contraseña")
+LABEL_WORDS = ("pwd", "secret", "api", "token")  # with a ":" or "=" after them
 _TOKENS = re.compile(
     r"-----BEGIN [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----[\s\S]*?"
     r"(?:-----END [A-Z0-9 ]*PRIVATE KEY(?: BLOCK)?-----|\Z)"
@@ -62,13 +63,16 @@ class Secrets:
         if TOKEN_HINT.search(text):
             text = _TOKENS.sub(lambda m: hit("secret", m.group(0)), text)
         lower = text.lower()
-        if any(word in lower for word in PASSWORD_WORDS):
+        if any(word in lower for word in PASSWORD_WORDS + LABEL_WORDS):
             text = _ASSIGNED.sub(lambda m: _said(m, hit), text)
             text = _SAID.sub(lambda m: _said(m, hit), text)
         return text
 
     def configured_in(self, text: str) -> bool:
-        return any(value in text for value in self.configured)
+        for value in self.configured:
+            if value in text:
+                return True
+        return False
 
 
 def _said(match: re.Match[str], hit: Hit) -> str:
