@@ -91,16 +91,9 @@ def mask(secret: str) -> str:
 
 def mask_database_url(url: str) -> str:
     """The database URL with its password (and any password in the query) as `***`."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
+    from bot.db import masked_url
 
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        # Not a URL SQLAlchemy understands: show only what cannot be a secret.
-        return url.split("://", 1)[0] + "://…" if "://" in url else "(not a URL)"
-    hidden = {k: "***" for k in parsed.query if "password" in k.lower()}
-    return parsed.update_query_dict(hidden).render_as_string(hide_password=True)
+    return masked_url(url)
 
 
 def show_url(url: str) -> str:
@@ -323,31 +316,42 @@ class _Doctor:
     # --- database ---------------------------------------------------------------
     def database(self) -> None:
         from sqlalchemy import create_engine, text
-        from sqlalchemy.engine import make_url
-        from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+        from sqlalchemy.exc import NoSuchModuleError, SQLAlchemyError
         from sqlalchemy.pool import NullPool
 
-        from bot.db import normalise_url
+        from bot.db import DatabaseError, folder_problem, parse_url, where, write_blocked
 
         url = self.settings.resolved_database_url
-        shown = mask_database_url(url)
+        shown = where(self.settings)
         try:
-            parsed = make_url(normalise_url(url))
-        except ArgumentError:
-            self.add("database", "fail", f"DATABASE_URL is not a database URL ({shown})")
+            parsed = parse_url(url)
+        except DatabaseError as exc:  # not a URL, or not a database afina runs on
+            self.add("database", "fail", exc.message)
             return
         connect_args: dict[str, Any] = {}
         if parsed.get_backend_name() == "sqlite":
-            where = parsed.database or ""
-            if not where or where == ":memory:":
+            file = parsed.database or ""
+            if not file or file == ":memory:":
                 self.add("database", "warn", f"{shown}: in memory, nothing is kept")
                 return
-            if not Path(where).expanduser().is_file():
+            if not Path(file).expanduser().is_file():
+                problem = folder_problem(Path(file).expanduser().parent)
+                if problem:
+                    self.add("database", "fail", f"{shown}: the database cannot be made: {problem}")
+                    return
                 # The doctor changes nothing: creating the file is the first real command's job.
                 self.add(
                     "database",
                     "warn",
                     f"{shown}: no database file yet; `afina migrate` (or any command) creates it",
+                )
+                return
+            if write_blocked(Path(file).expanduser(), self.timeout_s):
+                self.add(
+                    "database",
+                    "fail",
+                    f"{shown}: locked by another process for longer than {self.timeout_s:g} s; "
+                    "nothing can be saved until it lets go",
                 )
                 return
             connect_args["timeout"] = self.timeout_s

@@ -163,7 +163,8 @@ class Redactor:
 
 
 def _holds_any(text: str, words: tuple[str, ...]) -> bool:
-    for word in words:  # a plain loop: faster than any() over a generator, on every row
+    # A plain loop: on every row, it is measurably faster than any() over a generator.
+    for word in words:  # noqa: SIM110
         if word in text:
             return True
     return False
