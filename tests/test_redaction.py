@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.cli import run
+from tests.support.cli import run
 from tuning.redaction import Redactor
 
 VOICE = (

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.processes import AFINA
+from tests.support.processes import AFINA
 
 PASSWORD = "pa55-w0rd-nobody-sees"
 MESSAGE = "Hola, soy Ana y mi DNI es 12345678Z"
