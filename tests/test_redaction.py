@@ -218,6 +218,7 @@ def test_each_item_in_the_chats_is_replaced_and_the_shop_talk_stays() -> None:
         ("Un saludo,\nMaría José de la Fuente", "Un saludo,\n[NAME]"),
         ("Hola Rosa, ¿qué tal?", "Hola [NAME], ¿qué tal?"),
         ("Dear Ms O'Brien,", "Dear Ms [NAME],"),
+        ("Atiende D.ª Goikoetxea.", "Atiende D.ª [NAME]."),
         ("sk-AbCdEfGhIjKlMnOpQrSt1234 or ASIAIOSFODNN7EXAMPLE", "[SECRET] or [SECRET]"),
         ("gho_aBcDeFgHiJkLmNoPqRsTuVwXyZ012345", "[SECRET]"),
         ("mi contraseña es Verde2024.", "mi contraseña es [SECRET]."),

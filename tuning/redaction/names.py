@@ -102,7 +102,9 @@ SURNAMES = frozenset(fold(n) for n in _lines("surnames.txt"))
 KNOWN = GIVEN | WEAK | SURNAMES
 BRANDS = tuple(_lines("brands.txt"))
 # Capitalised words that make a text worth a closer look: any given name, or a title.
-TRIGGERS = frozenset(_surface(n.lstrip("~") for n in _GIVEN_LINES) | set(TITLES) | set(TITLES_EN))
+TRIGGERS = frozenset(
+    _surface(n.lstrip("~") for n in _GIVEN_LINES) | {*TITLES, *TITLES_EN, "D"}  # D.ª
+)
 
 
 def _trie(words: Iterable[str]) -> str:

@@ -16,7 +16,9 @@ from collections.abc import Iterable
 from tuning.redaction.base import Hit
 
 # Every token below holds one of these; a text with none of them is not scanned.
-TOKEN_HINT = re.compile(r"k[-_]|x(?:ox|app)|A(?:KIA|SIA|Iza)|_|eyJ|:AA|-----|hooks\.slack")
+# ("sk-", "sk_live_", "hooks.slack", "xoxb-", "AKIA", "ghp_", "eyJ", "123:AA", PEM), written
+# with few and rare first letters so the scan is quick.
+TOKEN_HINT = re.compile(r"k(?:[-_]|s\.slack)|x(?:ox|app)|A(?:KIA|SIA|Iza)|_|yJ|:AA|-----")
 # ...and every labelled password or key one of these (in lower case).
 PASSWORD_WORDS = ("passw", "contraseña")
 LABEL_WORDS = ("pwd", "secret", "api", "token")  # with a ":" or "=" after them
