@@ -179,4 +179,11 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    try:
+        return Settings()
+    except UnicodeDecodeError as exc:  # pydantic names the variables; a broken file has none
+        from bot.errors import BadInput
+
+        raise BadInput(
+            f"the settings file .env is not UTF-8 text (byte {exc.start + 1} cannot be read)"
+        ) from None

@@ -231,7 +231,9 @@ _FAILURES = (
     ("name or service not known", "unreachable: host name not found"),
     ("nodename nor servname", "unreachable: host name not found"),
     ("password authentication failed", "the server refused the user name or password"),
-    ("does not exist", "the server has no such database or user"),
+    ("permission denied", "the server refused this user access"),
+    ('role "', "the server has no such user"),  # role "x" does not exist
+    ('database "', "the server has no such database"),  # database "x" does not exist
     ("database is locked", "locked by another process"),
     ("readonly database", "the database file is read-only"),
     ("unable to open", "the file cannot be opened"),

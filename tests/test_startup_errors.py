@@ -230,6 +230,12 @@ def test_a_bad_setting_is_one_line_naming_it_without_its_value(tmp_path: Path) -
         assert SECRET not in line, line
 
 
+def test_a_settings_file_that_is_not_text_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_bytes(b"OPENAI_API_KEY=" + SECRET.encode() + b"\nPORT=\xff\xfe\n")
+    line = one_clear_line(afina(COMMANDS["ask"], tmp_path), names=".env")
+    assert "not UTF-8 text" in line and SECRET not in line, line
+
+
 def test_several_bad_settings_are_named_on_one_line(tmp_path: Path) -> None:
     done = afina(COMMANDS["serve"], tmp_path, PORT="eighty", TEMPERATURE="9")
     line = one_clear_line(done, names="PORT")

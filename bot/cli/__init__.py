@@ -67,6 +67,8 @@ def main(argv: list[str] | None = None) -> int:
         from bot.config import get_settings
         from bot.db import explain
 
+        # With -v the traceback is in the log: SQL, never its parameters (the engine hides them).
+        logging.getLogger(__name__).debug("database error", exc_info=True)
         typer.echo(f"error: {explain(exc, get_settings())}", err=True)
         return 1
     except (FileNotFoundError, PermissionError, NotADirectoryError, IsADirectoryError) as exc:
@@ -89,8 +91,11 @@ def file_problem(exc: OSError) -> str:
     from bot.config import get_settings
 
     where = str(exc.filename or "a file")
-    home = str(get_settings().afina_home)
-    hint = " (under AFINA_HOME)" if where.startswith(home) else ""
+    try:
+        home: str | None = str(get_settings().afina_home)
+    except (OSError, ValueError):  # the settings themselves could not be read (a bad .env)
+        home = None
+    hint = " (under AFINA_HOME)" if home and where.startswith(home) else ""
     return f"{where}{hint}: {(exc.strerror or type(exc).__name__).lower()}"
 
 
