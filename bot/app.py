@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from bot import store
 from bot.backends.base import ModelBackend
 from bot.config import Settings, get_settings
-from bot.db import make_engine, migrate, session_scope
+from bot.db import engine_for, migrate, session_scope
 from bot.importer import demo_rows, import_pairs
 from bot.knowledge import Knowledge
 from bot.posts import PostLog
@@ -36,7 +36,7 @@ class Core:
 
 def build_core(settings: Settings | None = None, *, seed_demo: bool = True) -> Core:
     settings = settings or get_settings()
-    engine = make_engine(settings.resolved_database_url)
+    engine = engine_for(settings)
     migrate(engine)
     if seed_demo:
         seed_if_empty(engine)

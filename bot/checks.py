@@ -87,16 +87,9 @@ def mask(secret: str) -> str:
 
 def mask_database_url(url: str) -> str:
     """The database URL with its password (and any password in the query) as `***`."""
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
+    from bot.db import masked_url
 
-    try:
-        parsed = make_url(url)
-    except ArgumentError:
-        # Not a URL SQLAlchemy understands: show only what cannot be a secret.
-        return url.split("://", 1)[0] + "://…" if "://" in url else "(not a URL)"
-    hidden = {k: "***" for k in parsed.query if "password" in k.lower()}
-    return parsed.update_query_dict(hidden).render_as_string(hide_password=True)
+    return masked_url(url)
 
 
 def show_url(url: str) -> str:

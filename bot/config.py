@@ -44,6 +44,7 @@ class Settings(BaseSettings):
     # --- storage -----------------------------------------------------------
     afina_home: Path = Field(default_factory=_default_home)
     database_url: str = ""
+    sqlite_busy_timeout_s: float = Field(default=30.0, gt=0, le=3600)
 
     # --- the voice and the prompt -----------------------------------------
     brand_name: str = "Verdalia"
@@ -140,6 +141,13 @@ class Settings(BaseSettings):
     def _ids(cls, value: object) -> object:
         return _split_ids(value)
 
+    @field_validator("system_prompt_file")
+    @classmethod
+    def _readable(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"no file at {value}")
+        return value
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
@@ -171,4 +179,11 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    try:
+        return Settings()
+    except UnicodeDecodeError as exc:  # pydantic names the variables; a broken file has none
+        from bot.errors import BadInput
+
+        raise BadInput(
+            f"the settings file .env is not UTF-8 text (byte {exc.start + 1} cannot be read)"
+        ) from None

@@ -11,36 +11,50 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from bot.checks import Diagnosis, mask_database_url
+from bot.checks import Diagnosis
 
 
 def checks(diagnosis: Diagnosis) -> None:
     """The database line, then (when it answers) the migrations line."""
     from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError, NoSuchModuleError, SQLAlchemyError
+    from sqlalchemy.exc import NoSuchModuleError, SQLAlchemyError
     from sqlalchemy.pool import NullPool
 
-    from bot.db import normalise_url
+    from bot.db import DatabaseError, folder_problem, parse_url, where, write_blocked
 
     url = diagnosis.settings.resolved_database_url
-    shown = mask_database_url(url)
+    shown = where(diagnosis.settings)
     try:
-        parsed = make_url(normalise_url(url))
-    except ArgumentError:
-        diagnosis.add("database", "fail", f"DATABASE_URL is not a database URL ({shown})")
+        parsed = parse_url(url)
+    except DatabaseError as exc:  # not a URL, or not a database afina runs on
+        diagnosis.add("database", "fail", exc.message)
         return
     connect_args: dict[str, Any] = {}
     if parsed.get_backend_name() == "sqlite":
-        where = parsed.database or ""
-        if not where or where == ":memory:":
+        file = parsed.database or ""
+        if not file or file == ":memory:":
             diagnosis.add("database", "warn", f"{shown}: in memory, nothing is kept")
             return
-        if not Path(where).expanduser().is_file():
+        if not Path(file).expanduser().is_file():
+            problem = folder_problem(Path(file).expanduser().parent)
+            if problem:
+                diagnosis.add(
+                    "database", "fail", f"{shown}: the database cannot be made: {problem}"
+                )
+                return
+            # The doctor changes nothing: creating the file is the first real command's job.
             diagnosis.add(
                 "database",
                 "warn",
                 f"{shown}: no database file yet; `afina migrate` (or any command) creates it",
+            )
+            return
+        if write_blocked(Path(file).expanduser(), diagnosis.timeout_s):
+            diagnosis.add(
+                "database",
+                "fail",
+                f"{shown}: locked by another process for longer than {diagnosis.timeout_s:g} s; "
+                "nothing can be saved until it lets go",
             )
             return
         connect_args["timeout"] = diagnosis.timeout_s

@@ -123,9 +123,7 @@ class Builder:
         system = settings.voice()
         self.render = Formats(system)
         self.system_tokens = tokens.count(system) + tokens.PER_MESSAGE + tokens.PER_REPLY
-        self.redact = Redactor(
-            keep=settings.redact_keep, patterns=settings.redact_patterns, voice=system
-        )
+        self.redact = Redactor.for_settings(settings, system)
         self.report = Report(
             method=method,
             max_example_tokens=rules.max_example_tokens,
@@ -151,7 +149,7 @@ class Builder:
         texts.append(answer)
         if rejected:
             texts.append(rejected)
-        if self.redact.may_touch(texts):  # rare: most rows hold no `@` and no long number
+        if self.redact.may_touch(texts):  # a cheap test first: most rows hold nothing to redact
             context = [{"role": t["role"], "content": self.redact(t["content"])} for t in prompt]
             clean_answer = self.redact(answer)
             clean_rejected = self.redact(rejected) if rejected else None

@@ -14,10 +14,10 @@ def register(app: typer.Typer) -> None:
 def migrate() -> None:
     """Apply database migrations (safe to run on every deploy)."""
     from bot.config import get_settings
-    from bot.db import make_engine
+    from bot.db import engine_for
     from bot.db import migrate as upgrade
 
-    engine = make_engine(get_settings().resolved_database_url)
+    engine = engine_for(get_settings())
     upgrade(engine)
     engine.dispose()
     console.print("Database is up to date.")
