@@ -38,10 +38,11 @@ FILES = {
     "sft": "sft.jsonl",
     "dpo": "dpo.jsonl",
     "messages": "messages.jsonl",
+    "dpo_trl": "dpo_trl.jsonl",
     "holdout": "holdout.jsonl",
     "report": "report.json",
 }
-ALL_FORMATS = frozenset({"sft", "dpo", "messages", "holdout"})
+ALL_FORMATS = frozenset({"sft", "dpo", "messages", "dpo_trl", "holdout"})
 PROGRESS_EVERY = 2000
 KEEP_IDS = 10  # example ids listed per drop reason in the report
 
@@ -421,6 +422,10 @@ class Builder:
             if "dpo" in handles:
                 handles["dpo"].write(
                     self.render.dpo(entry.context, entry.answer, entry.rejected) + "\n"
+                )
+            if "dpo_trl" in handles:
+                handles["dpo_trl"].write(
+                    self.render.dpo_trl(entry.context, entry.answer, entry.rejected) + "\n"
                 )
         if self.count_tokens and (self.method != "dpo" or entry.rejected):
             self.report.train_tokens += self.tokens_of(entry)
