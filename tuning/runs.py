@@ -83,6 +83,8 @@ def default_base(provider: str, core: Core) -> str:
     settings = core.settings
     if provider == "openai":
         return settings.tuning_base_model
+    if provider == "together":
+        return settings.together_base_model
     if provider == "local":
         if not settings.local_base_model:
             raise BadInput("Set LOCAL_BASE_MODEL to the model to train LoRA adapters on.")
@@ -417,9 +419,15 @@ class Runs:
                 if line not in known:  # after a restart the provider may repeat old events
                     store.add_run_event(session, run_id=fresh.id or 0, message=line)
             fresh.trained_tokens = status.trained_tokens or fresh.trained_tokens
-            # Only a hosted provider bills per token; a local run costs your own hardware.
+            # What the provider billed, when it says; else OpenAI's per-token estimate (a local
+            # run costs your own hardware).
             rate = self.settings.tuning_cost_per_1k_tokens if run.provider == "openai" else 0.0
-            fresh.estimated_cost_usd = round(fresh.trained_tokens / 1000 * rate, 4)
+            fresh.estimated_cost_usd = round(
+                status.cost_usd
+                if status.cost_usd is not None
+                else fresh.trained_tokens / 1000 * rate,
+                4,
+            )
             if status.file_ids:
                 fresh.provider_file_ids = list(status.file_ids)
             fresh.metrics = {**fresh.metrics, "job": status.metrics}
@@ -516,7 +524,7 @@ class Runs:
             "set OPENAI_API_KEY (or MODEL_BACKEND=openai) so answers come from the tuned model",
             level="warning",
         )
-        backend = "examples" if version.provider == "examples" else "openai"
+        backend = {"examples": "examples", "together": "together"}.get(version.provider, "openai")
         return Target(backend, version.model_id, version.id)
 
     # --- endings -----------------------------------------------------------------
