@@ -303,6 +303,8 @@ class _Doctor:
             _value(v)
             for v in (
                 s.openai_api_key,
+                s.tuning_api_key,
+                s.together_api_key,
                 s.slack_bot_token,
                 s.slack_app_token,
                 s.slack_signing_secret,
@@ -453,7 +455,8 @@ class _Doctor:
             )
         if s.backend == "openai":
             self.openai_key("the openai backend")
-            self.openai_endpoint(target.model)
+            # A Together version is served at Together's endpoint (see the together check).
+            self.openai_endpoint(target.model if target.backend == "openai" else "")
 
     def _openai_base(self) -> str:
         return (self.settings.openai_base_url or f"https://{OPENAI_API_HOST}/v1").rstrip("/")
@@ -541,10 +544,24 @@ class _Doctor:
             self.add("tuning", *self._openai_deadline())
             if not any(c.name == "model endpoint" for c in self.checks):
                 self.openai_endpoint("")  # the key is checked where the jobs will go
+        elif provider == "together":
+            self.add("tuning", "ok", f"together: LoRA fine-tuning of {s.together_base_model}")
         else:
             self.add("tuning", "ok", "local (LoRA on this machine's GPU)")
+        self.provider_checks()
         if s.lora_server_url:
             self.lora_server(s.lora_server_url)
+
+    def provider_checks(self) -> None:
+        """The hosted providers' own checks (their modules know their APIs)."""
+        from tuning.providers import openai_checks, together_checks
+
+        serving = getattr(self.active, "provider", None) == "together"
+        reach, timeout = self.reach, self.timeout_s
+        self.checks += openai_checks.checks(self.settings, reach=reach, timeout_s=timeout)
+        self.checks += together_checks.checks(
+            self.settings, reach=reach, timeout_s=timeout, serving=serving
+        )
 
     @staticmethod
     def _openai_deadline() -> tuple[Status, str]:
@@ -552,12 +569,13 @@ class _Doctor:
         if date.today() >= OPENAI_FINE_TUNING_ENDS:
             return (
                 "fail",
-                f"OpenAI stopped accepting fine-tuning jobs on {when}: set TUNING_PROVIDER=local",
+                f"OpenAI stopped accepting fine-tuning jobs on {when}: set "
+                "TUNING_PROVIDER=together (hosted) or TUNING_PROVIDER=local (your GPU)",
             )
         return (
             "warn",
-            f"OpenAI stops accepting new fine-tuning jobs on {when}: "
-            "consider TUNING_PROVIDER=local",
+            f"OpenAI stops accepting new fine-tuning jobs on {when}: consider "
+            "TUNING_PROVIDER=together (hosted) or TUNING_PROVIDER=local (your GPU)",
         )
 
     def lora_server(self, url: str) -> None:
