@@ -107,6 +107,7 @@ class Settings(BaseSettings):
     eval_judge_model: str | None = None
     eval_margin: float = Field(default=0.02, ge=0.0, le=1.0)
     eval_max_items: int = Field(default=200, ge=1)
+    eval_golden: bool = True  # gate against the recorded golden set too (`afina golden record`)
     redact_patterns: IdList = Field(default_factory=list)
     redact_keep: IdList = Field(default_factory=list)
 

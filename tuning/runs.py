@@ -44,6 +44,7 @@ from bot.tables import FINAL_RUN_STATES, ModelVersion, RunState, TuningRun, utcn
 from tuning import registry
 from tuning.dataset import FILES, Incremental, build_dataset, rules_for
 from tuning.evaluate import Gate, GateError, read_holdout
+from tuning.golden import for_gate
 from tuning.notify import LoggingNotifier, RunNotifier
 from tuning.providers import get_provider
 from tuning.providers.base import (
@@ -481,14 +482,16 @@ class Runs:
             seed=self.settings.tuning_seed,
             limit=self.settings.eval_max_items,
         )
+        golden = for_gate(self.core.engine, self.settings)
+        also = f" and {len(golden)} golden answers" if golden else ""
         self._event(
             run,
             f"evaluating {candidate.model} against {current.model} "
-            f"on {len(items)} held-out questions",
+            f"on {len(items)} held-out questions{also}",
         )
         try:
             verdict = Gate(self.settings, self.core.responder.backends).evaluate(
-                items, candidate=candidate, current=current, progress=self._renew
+                items, candidate=candidate, current=current, progress=self._renew, golden=golden
             )
         except GateError as exc:
             attempts = int(run.metrics.get("eval_attempts", 0)) + 1

@@ -37,6 +37,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.parser import BytesParser
@@ -145,8 +146,13 @@ class FakeTogether(FakeOpenAI):
         self.supported = [BASE, "Qwen/Qwen2.5-7B-Instruct", "meta-llama/Llama-3.3-70B-Instruct"]
         self.serverless_lora = {BASE, "Qwen/Qwen2.5-7B-Instruct"}
         self.models = ["meta-llama/Meta-Llama-3.1-8B-Instruct-Turbo"]
+        self.tuned_answer: Callable[[list[dict[str, Any]]], str] | None = None
 
     # --- knobs -------------------------------------------------------------------
+    def answer_tuned(self, answer: Callable[[list[dict[str, Any]]], str]) -> None:
+        """Every tuned model (whatever its output name) answers with `answer(messages)`."""
+        self.tuned_answer = answer
+
     def step(self, job_id: str | None = None, steps: int = 1) -> None:
         with self.ft.lock:
             for tune in [self.tunes[job_id]] if job_id else list(self.tunes.values()):
@@ -396,6 +402,8 @@ class FakeTogether(FakeOpenAI):
                 404,
                 "model_not_available",
             )
+        if tune is not None and self.tuned_answer is not None:
+            self.answers.setdefault(model, self.tuned_answer)
         return self.chat(request)
 
 
