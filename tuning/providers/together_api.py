@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 TIMEOUT_S = 30.0
 UPLOAD_TIMEOUT_S = 600.0  # a big training file on a slow uplink
+CHUNK = 1 << 20
 
 
 def message_of(response: httpx.Response) -> str:
@@ -126,7 +127,14 @@ class TogetherAPI:
             raise ProviderError(f"Together did not hand out an upload address while {doing}.")
         try:
             with path.open("rb") as handle:
-                stored = httpx.put(signed, content=handle.read(), timeout=UPLOAD_TIMEOUT_S)
+                # Streamed, with its length: presigned storage URLs refuse chunked uploads.
+                size = str(path.stat().st_size)
+                stored = httpx.put(
+                    signed,
+                    content=iter(lambda: handle.read(CHUNK), b""),
+                    headers={"content-length": size},
+                    timeout=UPLOAD_TIMEOUT_S,
+                )
         except httpx.HTTPError:
             raise ProviderError(f"The upload of {name} was interrupted.", retry=True) from None
         if not stored.is_success:
