@@ -18,10 +18,10 @@ from typing import Any
 import pytest
 
 from bot.app import build_core
+from bot.backends import hf
 from bot.config import Settings
-from bot.models import hf
-from tests.cli import run
-from tests.tuning_support import add_example, key_on_side
+from tests.support.cli import run
+from tests.support.data import add_example, key_on_side
 
 pytestmark = pytest.mark.skipif(
     not all(find_spec(name) for name in hf.TRAIN_MODULES),
@@ -33,7 +33,7 @@ pytestmark = pytest.mark.skipif(
 def tiny(tmp_path_factory: pytest.TempPathFactory) -> Path:
     import torch
 
-    from tuning.tiny import build_tiny_model, demo_texts
+    from tests.support.tiny import build_tiny_model, demo_texts
 
     torch.set_num_threads(1)  # a shared CI box: one thread is many times faster than a fight
     return build_tiny_model(tmp_path_factory.mktemp("tiny") / "tiny-llama", demo_texts())

@@ -11,10 +11,10 @@ from bot.app import build_core
 from bot.config import Settings
 from bot.demo import demo_examples
 from bot.tables import GoldenAnswer, RunState, TuningRun
-from tests.cli import run
-from tests.fakes.openai_server import FakeOpenAI
-from tests.fakes.together_server import FakeTogether
-from tests.tuning_support import add_example, key_on_side, rows
+from tests.support.cli import run
+from tests.support.data import add_example, key_on_side, rows
+from tests.support.openai_server import FakeOpenAI
+from tests.support.together_server import FakeTogether
 
 SERVING = "gpt-4.1-mini"
 FIXED = "The Zorblat Club is our free loyalty club: 1 point per euro 🌿"

@@ -20,10 +20,10 @@ from pydantic import SecretStr
 from bot.app import build_core
 from bot.config import Settings
 from bot.tables import ModelVersion, RunState, TuningRun
-from tests.cli import run
-from tests.fakes.together_server import BASE, KEY, FakeTogether
-from tests.processes import AFINA
-from tests.tuning_support import add_example, key_on_side, rows
+from tests.support.cli import run
+from tests.support.data import add_example, key_on_side, rows
+from tests.support.processes import AFINA
+from tests.support.together_server import BASE, KEY, FakeTogether
 from tuning.providers.base import JobSpec
 from tuning.providers.together import TogetherProvider
 

@@ -7,11 +7,11 @@ from collections.abc import Iterator
 import pytest
 
 from bot.tables import ModelVersion, RunState, TuningRun
-from tests.cli import Result, run
-from tests.fakes.http import FakeServer, Recorded, Response
-from tests.fakes.openai_server import FakeOpenAI
-from tests.fakes.together_server import BASE, KEY, FakeTogether
-from tests.tuning_support import rows
+from tests.support.cli import Result, run
+from tests.support.data import rows
+from tests.support.http import FakeServer, Recorded, Response
+from tests.support.openai_server import FakeOpenAI
+from tests.support.together_server import BASE, KEY, FakeTogether
 
 TUNING_KEY = "sk-proj-tuning0123456789abcdefghij"
 

@@ -26,10 +26,10 @@ from sqlmodel import Session, col, select
 
 from bot import store
 from bot.app import Core
+from bot.backends.base import ModelError
 from bot.config import Settings
 from bot.db import session_scope
 from bot.errors import AfinaError
-from bot.models.base import ModelError
 from bot.responder import choose_target
 from bot.tables import ExampleSource, GoldenAnswer
 from tuning.dataset import holdout_side

@@ -3,7 +3,7 @@
 `examples` (offline retrieval index), `openai` (hosted fine-tuning jobs on any
 OpenAI-compatible API), `together` (hosted LoRA on Together AI, served on its
 OpenAI-compatible endpoint) and `local` (LoRA on your own GPU,
-`tuning.providers.local`, imported only when asked for so torch never loads for
+`tuning.local.provider`, imported only when asked for so torch never loads for
 the others).
 """
 
@@ -37,7 +37,7 @@ def get_provider(name: str, settings: Settings, core: Core) -> Provider:
         return TogetherProvider(settings)
     if name == "local":
         try:
-            from tuning.providers.local import LocalProvider  # type: ignore[import-not-found,unused-ignore]
+            from tuning.local.provider import LocalProvider  # type: ignore[import-not-found,unused-ignore]
         except ModuleNotFoundError as exc:
             if exc.name and not exc.name.startswith("tuning"):
                 raise BadInput(

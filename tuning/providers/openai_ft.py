@@ -25,8 +25,8 @@ from urllib.parse import urlsplit
 import openai
 from pydantic import SecretStr
 
+from bot.backends.openai_chat import client_for
 from bot.config import Settings
-from bot.models.openai_chat import client_for
 from tuning.providers.base import JobSpec, JobState, JobStatus, ProviderError
 
 logger = logging.getLogger(__name__)

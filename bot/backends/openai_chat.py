@@ -14,8 +14,8 @@ import openai
 from pydantic import SecretStr
 
 from bot import tokens
+from bot.backends.base import ChatMessages, Completion, ModelError, OnDelta
 from bot.config import Settings
-from bot.models.base import ChatMessages, Completion, ModelError, OnDelta
 
 logger = logging.getLogger(__name__)
 

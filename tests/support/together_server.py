@@ -44,8 +44,8 @@ from email.parser import BytesParser
 from email.policy import HTTP
 from typing import Any, ClassVar
 
-from tests.fakes.http import Recorded, Response
-from tests.fakes.openai_server import FakeOpenAI
+from tests.support.http import Recorded, Response
+from tests.support.openai_server import FakeOpenAI
 
 BASE = "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference"
 KEY = "tgp_v1_fake0123456789abcdefghijklmnop"
