@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.tables import ModelVersion, RunState, TuningRun
 from tests.support.cli import run
 from tests.support.data import add_example, key_on_side, rows
+from tests.support.openai_server import FakeOpenAI
 from tests.support.processes import AFINA
 from tests.support.together_server import BASE, KEY, FakeTogether
 from tuning.providers.base import JobSpec
@@ -282,6 +283,15 @@ def test_a_refusal_ends_the_run_with_one_clear_line(
     assert value not in line or setting != "TOGETHER_API_KEY"
     assert together_env.fine_tunes() == [] and together_env.uploads == {}
     assert the_run(database_url).state == RunState.failed
+
+
+def test_without_a_key_nothing_starts(
+    capsys: pytest.CaptureFixture[str], database_url: str, openai_env: FakeOpenAI
+) -> None:
+    trained = run(capsys, "train", "--provider", "together")
+    assert trained.code == 1
+    assert trained.err.startswith("error: Set TOGETHER_API_KEY (https://api.together.ai/")
+    assert rows(database_url, TuningRun) == []
 
 
 def test_cancel_stops_the_together_job(

@@ -2,11 +2,11 @@
 
 **REST over `httpx`, not the official `together` SDK.** The SDK (3.1.1, checked
 here) installs from PyPI, but it pins `rich<15` where afina locks rich 15, and
-brings seven packages afina has no other use for (cyclopts, detect-agent,
-docstring-parser, rich-rst, filelock, distro, types-pyyaml). Its
+brings six packages afina does not otherwise install (cyclopts, detect-agent,
+docstring-parser, rich-rst, distro, types-pyyaml). Its
 `fine_tuning.create` also makes calls of its own first (model limits, a price
 estimate) and fills in defaults client-side, so what a job was created with
-would be the SDK's choice, not ours. A run needs seven endpoints, documented in
+would be the SDK's choice, not ours. A run needs a dozen calls, all documented in
 Together's OpenAPI spec; `httpx` is already installed (python-telegram-bot
 uses it), the fake in the tests speaks exactly those documented shapes, and
 every refusal is turned into one sentence in one place (`together_api`).
@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot.config import Settings
+from bot.errors import BadInput
 from tuning.exports import together_file
 from tuning.providers.base import JobSpec, JobState, JobStatus, ProviderError
 from tuning.providers.together_api import TogetherAPI, message_of
@@ -84,6 +85,11 @@ class TogetherProvider:
     name = "together"
 
     def __init__(self, settings: Settings, api: TogetherAPI | None = None) -> None:
+        if api is None and not settings.together_api_key:  # before any run is recorded
+            raise BadInput(
+                "Set TOGETHER_API_KEY (https://api.together.ai/settings/api-keys) to train "
+                "with, or answer from, Together AI."
+            )
         self.settings = settings
         self.api = api or TogetherAPI(settings)
         self.reported: dict[str, int] = {}  # job id -> events already passed on
