@@ -339,14 +339,9 @@ class Builder:
             handles["messages"].write(self.render.messages(entry.context, entry.answer) + "\n")
         if entry.rejected and entry.rejected.strip() != entry.answer.strip():
             self.report.pairs += 1
-            if "dpo" in handles:
-                handles["dpo"].write(
-                    self.render.dpo(entry.context, entry.answer, entry.rejected) + "\n"
-                )
-            if "dpo_trl" in handles:
-                handles["dpo_trl"].write(
-                    self.render.dpo_trl(entry.context, entry.answer, entry.rejected) + "\n"
-                )
+            for kind, render in (("dpo", self.render.dpo), ("dpo_trl", self.render.dpo_trl)):
+                if kind in handles:  # OpenAI's preference shape, and TRL's
+                    handles[kind].write(render(entry.context, entry.answer, entry.rejected) + "\n")
         if self.count_tokens and (self.method != "dpo" or entry.rejected):
             self.report.train_tokens += self.tokens_of(entry)
 
