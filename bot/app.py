@@ -71,6 +71,12 @@ class BackendCache:
             from bot.backends.openai_chat import OpenAIChat
 
             return OpenAIChat(self.settings)
+        if name == "together":  # versions trained at Together, on its OpenAI-compatible API
+            from bot.backends.openai_chat import OpenAIChat, client_for
+
+            settings = self.settings
+            client = client_for(settings, settings.together_base_url, settings.together_api_key)
+            return OpenAIChat(settings, client=client)
         if name == "examples":
             from bot.backends.examples import ExamplesBackend
 

@@ -92,8 +92,11 @@ class Settings(BaseSettings):
     shutdown_grace_s: float = Field(default=20.0, ge=0)
 
     # --- tuning -------------------------------------------------------------
-    tuning_provider: Literal["examples", "openai", "local"] = "examples"
+    tuning_provider: Literal["examples", "openai", "together", "local"] = "examples"
     tuning_base_model: str = "gpt-4.1-mini-2025-04-14"
+    # The `openai` provider's fine-tuning API; empty = the chat settings (OPENAI_*).
+    tuning_base_url: str | None = None
+    tuning_api_key: SecretStr | None = None
     tuning_suffix: str = "afina"
     tuning_seed: int = 42
     tuning_holdout_share: float = Field(default=0.1, ge=0.0, le=0.5)
@@ -105,8 +108,16 @@ class Settings(BaseSettings):
     eval_judge_model: str | None = None
     eval_margin: float = Field(default=0.02, ge=0.0, le=1.0)
     eval_max_items: int = Field(default=200, ge=1)
+    eval_golden: bool = True  # gate against the recorded golden set too (`afina golden record`)
     redact_patterns: IdList = Field(default_factory=list)
     redact_keep: IdList = Field(default_factory=list)
+
+    # --- Together AI (hosted LoRA fine-tuning, served serverless) ----------
+    together_api_key: SecretStr | None = None
+    together_base_url: str = "https://api.together.xyz/v1"
+    together_base_model: str = "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference"
+    together_training_type: Literal["lora", "full"] = "lora"
+    together_epochs: int = Field(default=3, ge=1, le=20)
 
     # --- local (self-hosted) training ------------------------------------
     local_base_model: str | None = None

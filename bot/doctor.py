@@ -70,6 +70,7 @@ def secrets(settings: Settings) -> list[str]:
     from bot.channels import registered
 
     found = [value(settings.openai_api_key)]
+    found += [value(settings.tuning_api_key), value(settings.together_api_key)]
     for channel in registered():
         found.extend(channel.secrets(settings))
     with contextlib.suppress(ArgumentError):

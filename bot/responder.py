@@ -67,9 +67,11 @@ def choose_target(settings: Settings, version: Version | None) -> Target:
         if version is not None and version.provider == "examples":
             return Target("examples", version.model_id, version.id)
         return Target("examples", "examples", None)
-    servable = {"openai": {"openai", "local"}, "transformers": {"local"}}[backend]
+    servable = {"openai": {"openai", "local", "together"}, "transformers": {"local"}}[backend]
     if version is not None and version.provider in servable:
-        return Target(backend, version.model_id, version.id)
+        # A Together model is asked for through the same client, at Together's endpoint.
+        serving = "together" if version.provider == "together" else backend
+        return Target(serving, version.model_id, version.id)
     default = settings.openai_model if backend == "openai" else (settings.local_base_model or "")
     return Target(backend, default, None)
 

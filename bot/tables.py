@@ -213,3 +213,26 @@ class ProcessedEvent(SQLModel, table=True):
     channel: str = Field(max_length=32)
     event_key: str = Field(max_length=255)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class GoldenAnswer(SQLModel, table=True):
+    """What the model answering at the time said to a reviewed or held-out question.
+
+    `afina golden record` stores one set (`recording`) of these, so that a candidate on
+    another provider or base model can be gated against what customers got before, even
+    once the model that gave these answers is retired.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    recording: int = Field(index=True)  # one number per `afina golden record`
+    example_id: int | None = Field(default=None, foreign_key="example.id")
+    kind: str = Field(max_length=16)  # reviewed | holdout
+    source: str = Field(max_length=16)  # the example's source (corrected, approved, …)
+    context: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    reference: str = Field(sa_column=Column(Text, nullable=False))  # the approved answer
+    rejected: str | None = Field(default=None, sa_column=Column(Text))  # a correction's original
+    answer: str = Field(sa_column=Column(Text, nullable=False))  # what the model said
+    model_id: str = Field(max_length=255)
+    backend: str = Field(max_length=32)
+    version_id: int | None = Field(default=None, foreign_key="modelversion.id")
+    recorded_at: datetime = Field(default_factory=utcnow)

@@ -22,6 +22,8 @@ from tests.support.markers import mark_process_tests
 from tests.support.openai_server import FakeOpenAI
 from tests.support.slack_server import FakeSlack
 from tests.support.telegram_server import FakeTelegram
+from tests.support.together_server import KEY as TOGETHER_KEY
+from tests.support.together_server import FakeTogether
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 PG_SKIP = "PostgreSQL case: set TEST_DATABASE_URL (`.ci/run` starts a throwaway server)"
@@ -40,6 +42,7 @@ _ENV_PREFIXES = (
     "SYSTEM_PROMPT",
     "EVAL_",
     "LORA_",
+    "TOGETHER_",
 )
 
 
@@ -136,6 +139,23 @@ def openai_env(
     monkeypatch.setenv("OPENAI_MAX_RETRIES", "0")
     monkeypatch.setenv("TUNING_POLL_INTERVAL_S", "0.01")
     return fake_openai
+
+
+@pytest.fixture
+def fake_together() -> Iterator[FakeTogether]:
+    server = FakeTogether().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def together_env(
+    fake_together: FakeTogether, openai_env: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> FakeTogether:
+    """Chat on the OpenAI fake until a Together version answers; jobs and serving at Together."""
+    monkeypatch.setenv("TOGETHER_API_KEY", TOGETHER_KEY)
+    monkeypatch.setenv("TOGETHER_BASE_URL", fake_together.base_url)
+    return fake_together
 
 
 def pytest_configure(config: pytest.Config) -> None:

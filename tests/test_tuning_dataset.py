@@ -102,15 +102,25 @@ def test_sft_and_dpo_lines_are_exact(bare: Core, tmp_path: Path) -> None:
         )
     ]
     messages = [json.loads(line) for line in lines(built.files["messages"])]
-    assert messages[1] == {
+    assert messages[1] == {  # the taught answer is the only assistant turn; the rest is context
         "messages": [
-            SYSTEM,
-            {"role": "user", "content": "Hi"},
-            {"role": "assistant", "content": "¡Hola! 🌿"},
+            {
+                "role": "system",
+                "content": f"{VOICE}\n\nThe conversation so far:\nuser: Hi\nassistant: ¡Hola! 🌿",
+            },
             {"role": "user", "content": "Do you ship to Lyon?"},
             {"role": "assistant", "content": "Yes: 3–5 working days 🌱"},
         ]
     }
+    assert lines(built.files["dpo_trl"]) == [
+        dumps(
+            {
+                "prompt": [SYSTEM, {"role": "user", "content": "What is the zorblat club?"}],
+                "chosen": [{"role": "assistant", "content": "Our free loyalty club 🌿"}],
+                "rejected": [{"role": "assistant", "content": "No idea."}],
+            }
+        )
+    ]
     assert built.report.train == 3 and built.report.pairs == 1 and built.report.train_tokens > 0
 
 
@@ -211,7 +221,14 @@ def test_export_command_writes_every_file_with_its_report(
     assert result.code == 0, result.err
     assert "Read 48 accepted examples" in result.out
     names = {p.name for p in (tmp_path / "exp").iterdir()}
-    assert names == {"sft.jsonl", "dpo.jsonl", "messages.jsonl", "holdout.jsonl", "report.json"}
+    assert names == {
+        "sft.jsonl",
+        "dpo.jsonl",
+        "messages.jsonl",
+        "dpo_trl.jsonl",
+        "holdout.jsonl",
+        "report.json",
+    }
     held = len(lines(tmp_path / "exp" / "holdout.jsonl"))
     assert len(lines(tmp_path / "exp" / "sft.jsonl")) + held == 48
 

@@ -110,7 +110,8 @@ def test_openai_refusal_names_the_other_providers(
     assert trained.code == 1
     assert "OpenAI refused to start a fine-tuning job" in trained.err
     assert "2027-01-06" in trained.err
-    assert "--provider local" in trained.err and "--provider examples" in trained.err
+    assert "--provider together" in trained.err and "--provider local" in trained.err
+    assert "--provider examples" in trained.err
     assert "Traceback" not in trained.err and "sk-test" not in trained.err
     assert openai_env.jobs() == []
     assert the_run(database_url).state == RunState.failed
@@ -449,7 +450,7 @@ def test_unknown_or_missing_providers_are_one_clear_line(
 ) -> None:
     unknown = run(capsys, "train", "--provider", "azure")
     assert unknown.code == 1
-    assert "Unknown provider 'azure'. Available: examples, openai, local." in unknown.err
+    assert "Unknown provider 'azure'. Available: examples, openai, together, local." in unknown.err
     local = run(capsys, "train", "--provider", "local")
     assert local.code == 1 and "Traceback" not in local.err
     assert "local provider" in local.err or "LOCAL_BASE_MODEL" in local.err

@@ -30,10 +30,25 @@ def checks(diagnosis: Diagnosis) -> None:
         diagnosis.add("tuning", *openai_deadline())
         if not diagnosis.has("model endpoint"):
             openai_endpoint(diagnosis, "")  # the key is checked where the jobs will go
+    elif provider == "together":
+        diagnosis.add("tuning", "ok", f"together: LoRA fine-tuning of {s.together_base_model}")
     else:
         diagnosis.add("tuning", "ok", "local (LoRA on this machine's GPU)")
+    provider_checks(diagnosis)
     if s.lora_server_url:
         lora_server(diagnosis, s.lora_server_url)
+
+
+def provider_checks(diagnosis: Diagnosis) -> None:
+    """The hosted providers' own checks (their modules know their APIs)."""
+    from tuning.providers import openai_checks, together_checks
+
+    serving = getattr(diagnosis.active, "provider", None) == "together"
+    reach, timeout = diagnosis.reach, diagnosis.timeout_s
+    diagnosis.checks += openai_checks.checks(diagnosis.settings, reach=reach, timeout_s=timeout)
+    diagnosis.checks += together_checks.checks(
+        diagnosis.settings, reach=reach, timeout_s=timeout, serving=serving
+    )
 
 
 def openai_deadline(today: date | None = None) -> tuple[Status, str]:
@@ -41,11 +56,13 @@ def openai_deadline(today: date | None = None) -> tuple[Status, str]:
     if (today or date.today()) >= OPENAI_FINE_TUNING_ENDS:
         return (
             "fail",
-            f"OpenAI stopped accepting fine-tuning jobs on {when}: set TUNING_PROVIDER=local",
+            f"OpenAI stopped accepting fine-tuning jobs on {when}: set "
+            "TUNING_PROVIDER=together (hosted) or TUNING_PROVIDER=local (your GPU)",
         )
     return (
         "warn",
-        f"OpenAI stops accepting new fine-tuning jobs on {when}: consider TUNING_PROVIDER=local",
+        f"OpenAI stops accepting new fine-tuning jobs on {when}: consider "
+        "TUNING_PROVIDER=together (hosted) or TUNING_PROVIDER=local (your GPU)",
     )
 
 

@@ -29,6 +29,7 @@ from bot.tables import ModelVersion, RunState, TuningRun, utcnow
 from tuning import registry
 from tuning.dataset import FILES, Incremental, build_dataset, rules_for
 from tuning.evaluate import Gate, GateError, read_holdout
+from tuning.golden import for_gate
 from tuning.providers.base import JobSpec, JobState, JobStatus, Provider, Rules, gated
 
 if TYPE_CHECKING:
@@ -53,6 +54,8 @@ def default_base(provider: str, core: Core) -> str:
     settings = core.settings
     if provider == "openai":
         return settings.tuning_base_model
+    if provider == "together":
+        return settings.together_base_model
     if provider == "local":
         if not settings.local_base_model:
             raise BadInput("Set LOCAL_BASE_MODEL to the model to train LoRA adapters on.")
@@ -202,9 +205,13 @@ def poll(runs: Runs, run: TuningRun) -> Tick:
             if line not in known:  # after a restart the provider may repeat old events
                 store.add_run_event(session, run_id=fresh.id or 0, message=line)
         fresh.trained_tokens = status.trained_tokens or fresh.trained_tokens
-        # Only a hosted provider bills per token; a local run costs your own hardware.
+        # What the provider billed, when it says; else OpenAI's per-token estimate (a local
+        # run costs your own hardware).
         rate = runs.settings.tuning_cost_per_1k_tokens if run.provider == "openai" else 0.0
-        fresh.estimated_cost_usd = round(fresh.trained_tokens / 1000 * rate, 4)
+        fresh.estimated_cost_usd = round(
+            status.cost_usd if status.cost_usd is not None else fresh.trained_tokens / 1000 * rate,
+            4,
+        )
         if status.file_ids:
             fresh.provider_file_ids = list(status.file_ids)
         fresh.metrics = {**fresh.metrics, "job": status.metrics}
@@ -259,13 +266,16 @@ def evaluate(runs: Runs, run: TuningRun) -> Tick:
         seed=runs.settings.tuning_seed,
         limit=runs.settings.eval_max_items,
     )
+    golden = for_gate(runs.core.engine, runs.settings)
+    also = f" and {len(golden)} golden answers" if golden else ""
     runs.event(
         run,
-        f"evaluating {candidate.model} against {current.model} on {len(items)} held-out questions",
+        f"evaluating {candidate.model} against {current.model} "
+        f"on {len(items)} held-out questions{also}",
     )
     try:
         verdict = Gate(runs.settings, runs.core.responder.backends).evaluate(
-            items, candidate=candidate, current=current, progress=runs.renew
+            items, candidate=candidate, current=current, progress=runs.renew, golden=golden
         )
     except GateError as exc:
         attempts = int(run.metrics.get("eval_attempts", 0)) + 1
@@ -302,7 +312,7 @@ def _candidate_target(runs: Runs, run: TuningRun, version: ModelVersion) -> Targ
         "set OPENAI_API_KEY (or MODEL_BACKEND=openai) so answers come from the tuned model",
         level="warning",
     )
-    backend = "examples" if version.provider == "examples" else "openai"
+    backend = {"examples": "examples", "together": "together"}.get(version.provider, "openai")
     return Target(backend, version.model_id, version.id)
 
 

@@ -46,7 +46,8 @@ def backend(diagnosis: Diagnosis) -> None:
         )
     if s.backend == "openai":
         openai_key(diagnosis, "the openai backend")
-        openai_endpoint(diagnosis, target.model)
+        # A Together version is served at Together's endpoint (see the together check).
+        openai_endpoint(diagnosis, target.model if target.backend == "openai" else "")
 
 
 def _base(diagnosis: Diagnosis) -> str:
