@@ -39,6 +39,7 @@ _ENV_PREFIXES = (
     "SYSTEM_PROMPT",
     "EVAL_",
     "LORA_",
+    "CONSOLE_",
 )
 
 

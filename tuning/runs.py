@@ -35,7 +35,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bot import store
+from bot import store, store_console
 from bot.app import Core
 from bot.db import session_scope
 from bot.errors import AfinaError, BadInput
@@ -496,6 +496,8 @@ class Runs:
         with session_scope(self.core.engine) as session:
             fresh = store.get_run(session, run_id=run.id or 0)
             fresh.scores = verdict.scores
+            # Per question, both answers: what the console's run page shows side by side.
+            store_console.add_gate_answers(session, run_id=fresh.id or 0, rows=verdict.rows)
             stored = store.get_version(session, version_id=version.id or 0)
             stored.scores = verdict.scores
             session.add(stored)
