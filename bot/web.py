@@ -4,6 +4,7 @@
 - `POST /telegram/webhook` when TELEGRAM_WEBHOOK_URL is set,
 - `GET /healthz`: 200 while the database answers, 503 with a short reason when it does not,
 - `GET /metrics`: Prometheus text, totals read from the database, so every process agrees.
+- `/console`: the reviewers' web console (`bot.console`), unless CONSOLE_ENABLED=false.
 
 `create_app` is an app factory (`uvicorn bot.web:create_app --factory`): each worker
 process builds its own core, bolt app and Telegram `Application` from the environment.
@@ -30,7 +31,7 @@ from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from bot.app import Core, build_core
 from bot.config import Settings, get_settings
@@ -66,6 +67,7 @@ class Plan:
     slack: bool
     telegram: bool
     notes: list[str] = field(default_factory=list)  # channels set up but served elsewhere
+    with_console: bool = True
 
     @property
     def paths(self) -> list[str]:
@@ -78,7 +80,11 @@ class Plan:
             from bot.channels.telegram.webhook import WEBHOOK_PATH
 
             paths.append(WEBHOOK_PATH)
-        return [*paths, HEALTH_PATH, METRICS_PATH]
+        return [*paths, HEALTH_PATH, METRICS_PATH, *self.console]
+
+    @property
+    def console(self) -> list[str]:
+        return ["/console"] if self.with_console else []
 
 
 def plan(settings: Settings) -> Plan:
@@ -103,7 +109,7 @@ def plan(settings: Settings) -> Plan:
         webhook_secret(settings)
     elif settings.telegram_bot_token is not None:
         notes.append("Telegram has no TELEGRAM_WEBHOOK_URL, so it polls: `afina worker` runs it.")
-    return Plan(slack=slack, telegram=telegram, notes=notes)
+    return Plan(slack=slack, telegram=telegram, notes=notes, with_console=settings.console_enabled)
 
 
 def check_channels(core: Core, settings: Settings, served: Plan) -> None:
@@ -176,7 +182,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
     served = plan(settings)
     core = build_core(settings)
     threads = ThreadPoolExecutor(DATABASE_THREADS, thread_name_prefix="web-db")
-    routes = [health_route(core.engine, threads), metrics_route(core.engine, threads)]
+    routes: list[BaseRoute] = [
+        health_route(core.engine, threads),
+        metrics_route(core.engine, threads),
+    ]
+    if settings.console_enabled:
+        from bot import console
+
+        routes.append(console.routes(core, settings))
     answers: DrainingPool | None = None
     if served.slack:
         from bot.channels.slack import build_slack_app, make_client, slack_route

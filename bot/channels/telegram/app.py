@@ -18,6 +18,7 @@ from telegram.error import InvalidToken, NetworkError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 
 from bot.app import Core
+from bot.channels.telegram import console_command
 from bot.channels.telegram.buttons import ButtonSigner
 from bot.channels.telegram.handlers import Handlers, question_for_bot
 from bot.channels.telegram.redact import describe_error, protect
@@ -145,6 +146,7 @@ def build_telegram_app(core: Core, settings: Settings) -> Application:
         .post_shutdown(on_stop)
         .build()
     )
+    console_command.register(application, core, workers)
     Handlers(core, ButtonSigner(token), workers).register(application)
     application.add_error_handler(error_handler(secrets))
     return application
