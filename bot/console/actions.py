@@ -45,8 +45,12 @@ def correct(core: Core, *, user: str, reply_id: int, text: str) -> feedback.Outc
 def promote(core: Core, *, user: str, version_id: int) -> str:
     """Make a version answer, as `afina promote` does; returns its model id."""
     from tuning import registry
+    from tuning.providers.base import ProviderError
 
-    version = registry.promote(core, version_id)
+    try:
+        version = registry.promote(core, version_id)
+    except ProviderError as exc:  # e.g. a local adapter that is not on this machine
+        raise BadInput(exc.message) from None
     _audit(core, user, "promoted", f"version:{version_id}", version.model_id)
     return version.model_id
 
@@ -54,8 +58,12 @@ def promote(core: Core, *, user: str, version_id: int) -> str:
 def rollback(core: Core, *, user: str) -> tuple[int, int]:
     """Back to the version the active one replaced, as `afina rollback` does: (was, now)."""
     from tuning import registry
+    from tuning.providers.base import ProviderError
 
-    was, now = registry.rollback(core)
+    try:
+        was, now = registry.rollback(core)
+    except ProviderError as exc:
+        raise BadInput(exc.message) from None
     _audit(core, user, "rolled back", f"version:{was.id}", f"now version {now.id}")
     return was.id or 0, now.id or 0
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from bot.store_browse import Week
 
 WIDTH, HEIGHT = 640, 240
-LEFT, RIGHT, TOP, BOTTOM = 52, 12, 12, 28  # room for the axes' labels
+LEFT, RIGHT, TOP, BOTTOM = 60, 14, 12, 30  # room for the axes' labels
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,8 @@ def loss_curve(points: Sequence[Sequence[float]]) -> Curve | None:
 
     coords = [(round(x_of(x), 1), round(y_of(y), 1)) for x, y in pairs]
     path = "M" + " L".join(f"{x},{y}" for x, y in coords)
-    x_ticks = [Tick(x_of(v), _number(v)) for v in _ticks(x_low, x_high, 5)]
+    steps = sorted({round(v) for v in _ticks(x_low, x_high, 5)})  # steps are whole numbers
+    x_ticks = [Tick(x_of(v), str(v)) for v in steps]
     y_ticks = [Tick(y_of(v), _number(v)) for v in _ticks(y_low, y_high, 4)]
     return Curve(path, x_ticks, y_ticks, coords[-1])
 
@@ -111,7 +112,7 @@ def weekly_bars(weeks: Sequence[Week]) -> Bars:
                 good_h=round(good_h, 1),
                 bad_y=round(baseline - bad_h, 1),
                 bad_h=round(bad_h, 1),
-                label=f"{week.starts:%d %b}",
+                label=f"{week.starts:%d/%m}",
                 good=week.good,
                 bad=week.bad,
             )

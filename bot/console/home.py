@@ -41,6 +41,7 @@ def overview(core: Core) -> dict[str, Any]:
         "counts": counts,
         "weeks": weeks,
         "bars": weekly_bars(weeks),
+        "any_feedback": any(w.good or w.bad or w.corrected for w in weeks),
         "last_run": last,
         "next_retrain": stored_jobs(core.engine).get(RETRAIN_JOB),
         "new_examples": new_examples(core, settings.tuning_provider),

@@ -147,7 +147,7 @@ def page(core: Core, handler: Callable[[Ctx], Response]) -> Callable[[Request], 
             received = await request.form()
             form = {k: v for k, v in received.items() if isinstance(v, str)}
             if not hmac.compare_digest(form.get("csrf", ""), reviewer.csrf):
-                return render(request, "refused.html", t, status=403, reason="csrf")
+                return render(request, "problem.html", t, status=403, reason="csrf")
         ctx = Ctx(request, core, reviewer, t, form)
         return await run_in_threadpool(handler, ctx)
 

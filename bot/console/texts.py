@@ -122,6 +122,7 @@ EN: dict[str, str] = {
     "home_good": "helpful",
     "home_bad": "not helpful",
     "home_week_of": "Week of",
+    "home_no_feedback": "No 👍 or 👎 in the last eight weeks yet.",
     # examples
     "examples_title": "Examples",
     "examples_search_hint": "Words in the question or the answer",

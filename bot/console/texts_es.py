@@ -114,6 +114,7 @@ ES: dict[str, str] = {
     "home_good": "útil",
     "home_bad": "no útil",
     "home_week_of": "Semana del",
+    "home_no_feedback": "Aún ningún 👍 ni 👎 en las últimas ocho semanas.",
     "examples_title": "Ejemplos",
     "examples_search_hint": "Palabras de la pregunta o de la respuesta",
     "examples_none": "Ningún ejemplo coincide.",
