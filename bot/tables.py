@@ -122,6 +122,7 @@ class Example(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("content_hash", name="uq_example_content_hash"),
         Index("ix_example_updated_at", "updated_at"),  # every answer asks "what changed since?"
+        Index("ix_example_status", "status"),  # the console's counts and filters
     )
     id: int | None = Field(default=None, primary_key=True)
     question: str = Field(sa_column=Column(Text, nullable=False))  # the last user turn

@@ -23,7 +23,7 @@ from sqlmodel import Session, select
 
 from bot.app import build_core
 from bot.config import Settings
-from bot.tables import AuditEntry, Example, ExampleStatus, Feedback
+from bot.tables import AuditEntry, Example, ExampleStatus, Feedback, FeedbackKind
 from tests.console import seed
 from tests.processes import AFINA, free_port, listening, wait_for
 
@@ -120,6 +120,15 @@ class Pages:
 
         return self.driver.find_element(By.CSS_SELECTOR, css)
 
+    def wait(self, css: str, timeout: float = 15) -> Any:
+        """The element once the page that has it has loaded (after a click that navigates)."""
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.support import expected_conditions
+        from selenium.webdriver.support.wait import WebDriverWait
+
+        located = expected_conditions.presence_of_element_located((By.CSS_SELECTOR, css))
+        return WebDriverWait(self.driver, timeout).until(located)
+
     def all(self, css: str) -> list[Any]:
         from selenium.webdriver.common.by import By
 
@@ -155,23 +164,24 @@ def test_a_reviewer_uses_the_console_from_a_phone(
     assert REVIEWER in pages.find(".identity").text
     pages.shot("phone-01-sign-in", PHONE)
     pages.find("form button.primary").click()
-    assert "How the bot is doing" in pages.find("h1").text
+    assert "How the bot is doing" in pages.wait("section.cards").find_element("xpath", "..").text
     pages.shot("phone-02-home", PHONE)
 
     pages.open("/console/conversations")
     pages.shot("phone-03-conversations", PHONE)
     pages.all(".rows a.row")[-1].click()  # the oldest: the UK question
+    pages.wait(f"#reply-{served['reply']}")
     pages.find(f"#reply-{served['reply']} details.correct summary").click()
     box = pages.find(f"#reply-{served['reply']} textarea")
     box.clear()
     box.send_keys("No, sorry: we ship within the EU only, in 3-5 days 🌿")
     pages.shot("phone-04-correcting", PHONE)
     pages.find(f"#reply-{served['reply']} form button.primary").click()
-    assert "Learned" in pages.find(".note.ok").text
+    assert "Learned" in pages.wait(".note.ok").text
     pages.shot("phone-05-corrected", PHONE)
 
     pages.find(".note.ok a").click()  # the example the correction became
-    assert "we ship within the EU only" in pages.find(".prose.answer").text
+    assert "we ship within the EU only" in pages.wait(".prose.answer").text
     pages.shot("phone-06-example", PHONE)
     pages.open("/console/examples?q=ship")
     assert pages.all(".rows a.row")
@@ -187,7 +197,7 @@ def test_a_reviewer_uses_the_console_from_a_phone(
     pages.open("/console/playground")
     pages.find("textarea[name=question]").send_keys("Do you ship to the UK?")
     pages.find("form.ask button.primary").click()
-    assert "we ship within the EU only" in pages.find(".answer-text").text  # learned at once
+    assert "we ship within the EU only" in pages.wait(".answer-text").text  # learned at once
     pages.shot("phone-10-playground", PHONE)
     pages.open("/console/audit")
     assert "corrected a reply" in pages.find("table.audit").text
@@ -198,12 +208,17 @@ def test_a_reviewer_uses_the_console_from_a_phone(
         pages.shot(f"desktop-{name}", DESKTOP)
     pages.open("/console/conversations")
     pages.all(".rows a.row")[-1].click()
+    pages.wait(".timeline")
     pages.shot("desktop-conversation", DESKTOP)
 
     database = Settings(database_url=served["env"]["DATABASE_URL"]).resolved_database_url
     core = build_core(Settings(database_url=database, afina_home=served["env"]["AFINA_HOME"]))
     with Session(core.engine) as session:
-        [fix] = session.exec(select(Feedback).where(Feedback.reply_id == served["reply"])).all()
+        [fix] = session.exec(
+            select(Feedback)
+            .where(Feedback.reply_id == served["reply"])
+            .where(Feedback.kind == FeedbackKind.correct)
+        ).all()
         example = session.get(Example, fix.example_id)
         actions = {e.action for e in session.exec(select(AuditEntry)).all()}
     core.engine.dispose()

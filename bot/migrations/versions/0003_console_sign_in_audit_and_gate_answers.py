@@ -1,4 +1,4 @@
-"""console sign-in, audit and gate answers
+"""console sign-in, audit, gate answers and example search
 
 Revision ID: 0003
 Revises: 0002
@@ -7,6 +7,11 @@ Create Date: 2026-12-01 11:15:24.165360
 The web console's sign-in links and sessions (hashes only), its audit trail, and the
 gate's answers per held-out question, so the console shows both models side by side
 from any process (the run folder's eval.jsonl may live on another machine).
+
+For the console's lists at 100,000 examples: an index on `example.status` (counts by
+status, filters), and on SQLite a trigram full-text index of questions and answers
+(`example_search`, kept in step by triggers), so a substring search reads the index
+instead of every row. PostgreSQL scans with ILIKE, which is fast enough there.
 """
 
 import sqlalchemy as sa
@@ -77,9 +82,50 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("gateanswer", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_gateanswer_run_id"), ["run_id"], unique=False)
+    with op.batch_alter_table("example", schema=None) as batch_op:
+        batch_op.create_index("ix_example_status", ["status"], unique=False)
+    if op.get_bind().dialect.name == "sqlite":
+        _search_index()
+
+
+SEARCH_TRIGGERS = {
+    "example_search_insert": (
+        "AFTER INSERT ON example BEGIN "
+        "INSERT INTO example_search(rowid, question, answer) "
+        "VALUES (new.id, new.question, new.answer); END"
+    ),
+    "example_search_delete": (
+        "AFTER DELETE ON example BEGIN "
+        "INSERT INTO example_search(example_search, rowid, question, answer) "
+        "VALUES ('delete', old.id, old.question, old.answer); END"
+    ),
+    "example_search_update": (
+        "AFTER UPDATE OF question, answer ON example BEGIN "
+        "INSERT INTO example_search(example_search, rowid, question, answer) "
+        "VALUES ('delete', old.id, old.question, old.answer); "
+        "INSERT INTO example_search(rowid, question, answer) "
+        "VALUES (new.id, new.question, new.answer); END"
+    ),
+}
+
+
+def _search_index() -> None:
+    op.execute(
+        "CREATE VIRTUAL TABLE example_search USING fts5("
+        "question, answer, content='example', content_rowid='id', tokenize='trigram')"
+    )
+    op.execute("INSERT INTO example_search(example_search) VALUES ('rebuild')")
+    for name, body in SEARCH_TRIGGERS.items():
+        op.execute(f"CREATE TRIGGER {name} {body}")
 
 
 def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        for name in SEARCH_TRIGGERS:
+            op.execute(f"DROP TRIGGER IF EXISTS {name}")
+        op.execute("DROP TABLE IF EXISTS example_search")
+    with op.batch_alter_table("example", schema=None) as batch_op:
+        batch_op.drop_index("ix_example_status")
     with op.batch_alter_table("gateanswer", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_gateanswer_run_id"))
 
