@@ -30,13 +30,13 @@ from starlette.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.responder import question, word  # noqa: E402
-from bot import store_console  # noqa: E402
-from bot.app import Core, build_core  # noqa: E402
-from bot.config import Settings  # noqa: E402
-from bot.db import session_scope  # noqa: E402
-from bot.signin import console_link  # noqa: E402
-from bot.tables import (  # noqa: E402
+from bench.responder import question, word
+from bot import store_console
+from bot.app import Core, build_core
+from bot.config import Settings
+from bot.db import session_scope
+from bot.signin import console_link
+from bot.tables import (
     AuditEntry,
     Conversation,
     Example,
@@ -46,8 +46,8 @@ from bot.tables import (  # noqa: E402
     TuningRun,
     utcnow,
 )
-from bot.text import content_hash, question_hash  # noqa: E402
-from bot.web import create_app  # noqa: E402
+from bot.text import content_hash, question_hash
+from bot.web import create_app
 
 TARGET_MS = 200.0
 REVIEWER = "slack:UBENCH"
