@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Integer, case, func, text
+from sqlalchemy.orm import defer
 from sqlmodel import Session, col, select
 
 from bot.db import SEARCH_TABLE
@@ -269,6 +270,11 @@ def feedback_by_week(session: Session, *, now: datetime, weeks: int = 8) -> list
 
 
 def runs_page(session: Session, *, offset: int = 0, limit: int = 20) -> Sequence[TuningRun]:
+    """Runs without their metrics (a local run's holds its whole loss curve): lists need none."""
     return session.exec(
-        select(TuningRun).order_by(col(TuningRun.id).desc()).offset(offset).limit(limit)
+        select(TuningRun)
+        .options(defer(TuningRun.metrics))  # type: ignore[arg-type]
+        .order_by(col(TuningRun.id).desc())
+        .offset(offset)
+        .limit(limit)
     ).all()
