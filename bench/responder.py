@@ -1,7 +1,7 @@
 """Prompt-building speed with 100,000 accepted examples.
 
-    .venv/bin/python bench/responder.py                 # 100,000 examples, 1,000 questions
-    .venv/bin/python bench/responder.py --examples 20000 --questions 200
+    .venv/bin/python -m bench.responder                 # 100,000 examples, 1,000 questions
+    .venv/bin/python -m bench.responder --examples 20000 --questions 200
 
 Builds a SQLite database in a temp folder, indexes it (`Knowledge.refresh`),
 then times `Responder.build_prompt` plus the history query for each question,

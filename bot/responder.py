@@ -18,13 +18,13 @@ from typing import Any, Protocol
 from sqlalchemy.engine import Engine
 
 from bot import store, tokens
+from bot.backends.base import ChatMessages, Completion, ModelBackend, ModelError, OnDelta
 from bot.config import Settings
 from bot.db import write_transaction
 from bot.deliveries import first_delivery
 from bot.errors import AfinaError, Repeated
 from bot.knowledge import Knowledge, Known
 from bot.messages import Incoming, Reply
-from bot.models.base import ChatMessages, Completion, ModelBackend, ModelError, OnDelta
 from bot.posts import PostLog
 from bot.text import clean_message
 

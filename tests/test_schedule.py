@@ -27,8 +27,8 @@ from bot.db import session_scope
 from bot.deliveries import KEPT
 from bot.errors import BadInput
 from bot.tables import ProcessedEvent, RunState, TuningRun, utcnow
-from tests.fakes.openai_server import FakeOpenAI
-from tests.tuning_support import add_example, rows
+from tests.support.data import add_example, rows
+from tests.support.openai_server import FakeOpenAI
 from tuning.runs import Runs
 from tuning.schedule import (
     FORGET_JOB,

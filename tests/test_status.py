@@ -12,7 +12,7 @@ from bot.cli.status import masked
 from bot.config import Settings
 from bot.db import session_scope
 from bot.tables import utcnow
-from tests.cli import run
+from tests.support.cli import run
 from tuning.runs import Runs
 from tuning.schedule import RETRAIN_JOB, Scheduler
 

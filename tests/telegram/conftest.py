@@ -9,7 +9,7 @@ import pytest
 
 from bot.app import build_core
 from bot.config import Settings
-from tests.fakes.telegram_server import TOKEN, FakeTelegram
+from tests.support.telegram_server import TOKEN, FakeTelegram
 from tests.telegram.harness import REVIEWER, Running, polling
 
 

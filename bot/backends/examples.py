@@ -8,8 +8,8 @@ it, in their language.
 from __future__ import annotations
 
 from bot import tokens
+from bot.backends.base import ChatMessages, Completion, OnDelta
 from bot.knowledge import Knowledge
-from bot.models.base import ChatMessages, Completion, OnDelta
 from bot.text import words
 
 ANSWER_MIN_SCORE = 0.45
