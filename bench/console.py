@@ -1,8 +1,8 @@
 """Console page times on a database of 100,000 examples.
 
-    .venv/bin/python bench/console.py                    # 100,000 examples, 20 loads a page
-    .venv/bin/python bench/console.py --examples 20000 --repeat 10
-    .venv/bin/python bench/console.py --database-url postgresql://…   # an empty database
+    .venv/bin/python -m bench.console                    # 100,000 examples, 20 loads a page
+    .venv/bin/python -m bench.console --examples 20000 --repeat 10
+    .venv/bin/python -m bench.console --database-url postgresql://…   # an empty database
 
 Seeds a SQLite file in a temp folder (or the database given): the examples, 5,000
 conversations with replies, feedback on a third of them, 20 runs with gate answers and
@@ -19,7 +19,6 @@ import argparse
 import random
 import re
 import statistics
-import sys
 import tempfile
 import time
 from datetime import timedelta
@@ -27,8 +26,6 @@ from pathlib import Path
 
 from sqlalchemy import insert
 from starlette.testclient import TestClient
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.responder import question, word
 from bot import store_console

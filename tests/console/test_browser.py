@@ -25,7 +25,7 @@ from bot.app import build_core
 from bot.config import Settings
 from bot.tables import AuditEntry, Example, ExampleStatus, Feedback, FeedbackKind
 from tests.console import seed
-from tests.processes import AFINA, free_port, listening, wait_for
+from tests.support.processes import AFINA, free_port, listening, wait_for
 
 CHROMIUM, DRIVER = Path("/usr/bin/chromium"), Path("/usr/bin/chromedriver")
 SHOTS = Path(__file__).resolve().parents[2] / "bench" / "out" / "screenshots"

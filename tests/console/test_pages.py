@@ -23,7 +23,7 @@ from bot.tables import (
 )
 from tests.console import seed
 from tests.console.conftest import REVIEWER, csrf_of
-from tests.tuning_support import add_example
+from tests.support.data import add_example
 
 
 def rows(core: Core, table: type) -> list:

@@ -14,8 +14,8 @@ from bot.console.texts_es import ES
 from bot.signin import console_link
 from tests.console import seed
 from tests.console.conftest import REVIEWER, csrf_of, follow_link, link_path
-from tests.fakes.openai_server import FakeOpenAI
-from tests.fakes.slack_server import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, FakeSlack
+from tests.support.openai_server import FakeOpenAI
+from tests.support.slack_server import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, FakeSlack
 
 SECRETS = {
     "openai_api_key": "sk-console-secret-0123456789abcdef",

@@ -14,7 +14,6 @@ from bot.app import Core
 from bot.errors import BadInput
 from bot.signin import console_link, digest
 from bot.tables import AuditEntry, ConsoleLink, ConsoleSession, utcnow
-from tests.cli import run
 from tests.console.conftest import (
     CUSTOMER,
     REVIEWER,
@@ -23,6 +22,7 @@ from tests.console.conftest import (
     link_path,
     sign_in,
 )
+from tests.support.cli import run
 
 PAGES = [
     "/console/",

@@ -9,7 +9,7 @@ from starlette.testclient import TestClient
 
 from bot.tables import ConsoleLink, ConsoleSession
 from bot.web import create_app
-from tests.fakes.telegram_server import group_chat, message_update, private_chat, user
+from tests.support.telegram_server import group_chat, message_update, private_chat, user
 from tests.telegram.harness import CUSTOMER, REVIEWER, Running
 
 
