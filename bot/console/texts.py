@@ -137,7 +137,7 @@ EN: dict[str, str] = {
     "conversations_title": "Conversations",
     "conversations_none": "No conversations yet.",
     "conversations_no_question": "(no question)",
-    "conversations_counts": "{replies} replies · {feedback} feedback",
+    "conversations_counts": "Replies: {replies} · feedback: {feedback}",
     "conversation_n": "Conversation #{id}",
     "reply_n": "Reply #{id}",
     "reply_failed": "The model failed; the person got the apology.",

@@ -127,7 +127,7 @@ ES: dict[str, str] = {
     "conversations_title": "Conversaciones",
     "conversations_none": "Aún no hay conversaciones.",
     "conversations_no_question": "(sin pregunta)",
-    "conversations_counts": "{replies} respuestas · {feedback} valoraciones",
+    "conversations_counts": "Respuestas: {replies} · valoraciones: {feedback}",
     "conversation_n": "Conversación #{id}",
     "reply_n": "Respuesta #{id}",
     "reply_failed": "El modelo falló; la persona recibió la disculpa.",

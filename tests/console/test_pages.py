@@ -133,7 +133,7 @@ def test_a_conversation_shows_replies_examples_used_and_feedback(
     [conversation] = rows(console_core, Conversation)
     listing = signed_in.get("/console/conversations?channel=telegram")
     assert f'href="/console/conversations/{conversation.id}"' in listing.text
-    assert "Do you ship to the UK?" in listing.text and "2 replies · 1 feedback" in listing.text
+    assert "Do you ship to the UK?" in listing.text and "Replies: 2 · feedback: 1" in listing.text
     assert "No conversations" in signed_in.get("/console/conversations?channel=slack").text
 
     page = signed_in.get(f"/console/conversations/{conversation.id}")
