@@ -17,3 +17,4 @@ bench:
 	.venv/bin/python -m bench.telegram
 	.venv/bin/python -m bench.serve
 	.venv/bin/python -m bench.local_train
+	.venv/bin/python -m bench.console

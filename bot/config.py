@@ -91,6 +91,13 @@ class Settings(BaseSettings):
     web_concurrency: int = Field(default=1, ge=1, le=64)
     shutdown_grace_s: float = Field(default=20.0, ge=0)
 
+    # --- web console ---------------------------------------------------------
+    console_enabled: bool = True
+    console_url: str = ""  # public address of /console; default from HOST and PORT
+    console_link_ttl_s: int = Field(default=600, ge=30, le=86400)
+    console_session_ttl_s: int = Field(default=43200, ge=300, le=2592000)
+    console_trust_proxy: bool = False  # honour X-Forwarded-Proto from a proxy in front
+
     # --- tuning -------------------------------------------------------------
     tuning_provider: Literal["examples", "openai", "together", "local"] = "examples"
     tuning_base_model: str = "gpt-4.1-mini-2025-04-14"
@@ -164,6 +171,14 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.afina_home / 'afina.db'}"
+
+    @property
+    def console_address(self) -> str:
+        """Where people open the console: CONSOLE_URL, else this machine's HOST and PORT."""
+        if self.console_url:
+            return self.console_url.rstrip("/")
+        host = "localhost" if self.host in {"", "0.0.0.0", "::"} else self.host
+        return f"http://{host}:{self.port}/console"
 
     @property
     def adapters_dir(self) -> Path:

@@ -92,8 +92,17 @@ class Responder:
         self.backends = backends
         self.posts = posts or PostLog(engine)
 
-    def answer(self, incoming: Incoming, *, on_delta: OnDelta | None = None) -> Answer:
-        """Store the message, ask the model, store the reply; `Repeated` for a repeat delivery."""
+    def answer(
+        self,
+        incoming: Incoming,
+        *,
+        on_delta: OnDelta | None = None,
+        version: Version | None = None,
+    ) -> Answer:
+        """Store the message, ask the model, store the reply; `Repeated` for a repeat delivery.
+
+        `version`: answer with this model version instead of the active one (the console's
+        playground compares versions side by side)."""
         try:
             cleaned = clean_message(incoming.text, max_chars=self.settings.max_message_chars)
         except AfinaError:  # nothing to store, but the person is told once, not per retry
@@ -131,7 +140,8 @@ class Responder:
                 user_id=incoming.identity,
                 platform_message_id=incoming.platform_message_id,
             )
-            target = choose_target(self.settings, store.active_version_on(connection))
+            chosen = version if version is not None else store.active_version_on(connection)
+            target = choose_target(self.settings, chosen)
 
         prompt = self.build_prompt(cleaned.text, history)
         started = time.perf_counter()

@@ -4,6 +4,7 @@
 - `POST /telegram/webhook` when TELEGRAM_WEBHOOK_URL is set,
 - `GET /healthz`: 200 while the database answers, 503 with a short reason when it does not,
 - `GET /metrics`: Prometheus text, totals read from the database, so every process agrees.
+- `/console`: the reviewers' web console (`bot.console`), unless CONSOLE_ENABLED=false.
 
 `create_app` is an app factory (`uvicorn bot.web:create_app --factory`): each worker
 process builds its own core and the HTTP side of every channel served over HTTP
@@ -31,7 +32,7 @@ from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
-from starlette.routing import Route
+from starlette.routing import BaseRoute, Route
 
 from bot.app import Core, build_core
 from bot.channels import Channel, Web, registered, served_over_http
@@ -61,10 +62,19 @@ class Plan:
 
     channels: list[Channel]
     notes: list[str] = field(default_factory=list)  # channels set up but served elsewhere
+    with_console: bool = True
 
     @property
     def paths(self) -> list[str]:
-        return [*(path for channel in self.channels for path in channel.paths), *OWN_PATHS]
+        return [
+            *(path for channel in self.channels for path in channel.paths),
+            *OWN_PATHS,
+            *self.console,
+        ]
+
+    @property
+    def console(self) -> list[str]:
+        return ["/console"] if self.with_console else []
 
 
 def plan(settings: Settings) -> Plan:
@@ -75,7 +85,9 @@ def plan(settings: Settings) -> Plan:
         note = placement.web_note(channel.title) if placement is not None else None
         if note:
             notes.append(note)
-    return Plan(channels=served_over_http(settings), notes=notes)
+    return Plan(
+        channels=served_over_http(settings), notes=notes, with_console=settings.console_enabled
+    )
 
 
 def check_channels(core: Core, served: Plan) -> None:
@@ -137,7 +149,14 @@ def create_app(settings: Settings | None = None) -> Starlette:
     served = plan(settings)
     core = build_core(settings)
     threads = ThreadPoolExecutor(DATABASE_THREADS, thread_name_prefix="web-db")
-    routes = [health_route(core.engine, threads), metrics_route(core.engine, threads)]
+    routes: list[BaseRoute] = [
+        health_route(core.engine, threads),
+        metrics_route(core.engine, threads),
+    ]
+    if settings.console_enabled:
+        from bot import console
+
+        routes.append(console.routes(core, settings))
     webs = [channel.web(core) for channel in served.channels]
     logger.info("serving %s", " ".join(served.paths))
     return web_app(
@@ -148,7 +167,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 def web_app(
     core: Core,
     webs: Sequence[Web],
-    routes: Sequence[Route] = (),
+    routes: Sequence[BaseRoute] = (),
     *,
     closing: Sequence[Callable[[], None]] = (),
 ) -> Starlette:

@@ -43,6 +43,7 @@ _ENV_PREFIXES = (
     "EVAL_",
     "LORA_",
     "TOGETHER_",
+    "CONSOLE_",
 )
 
 

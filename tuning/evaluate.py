@@ -233,6 +233,10 @@ class Gate:
     def _score(self, item: HoldoutItem, cand: str, cur: str) -> dict[str, Any]:
         row: dict[str, Any] = {
             "example_id": item.example_id,
+            "question": next(
+                (str(t["content"]) for t in reversed(item.context) if t.get("role") == "user"), ""
+            ),
+            "reference": item.answer,
             "candidate_answer": cand,
             "current_answer": cur,
         }

@@ -25,6 +25,7 @@ from bot.app import Core
 from bot.db import session_scope
 from bot.errors import BadInput
 from bot.responder import Target, choose_target
+from bot.store import console as store_console
 from bot.tables import ModelVersion, RunState, TuningRun, utcnow
 from tuning import registry
 from tuning.dataset import FILES, Incremental, build_dataset, rules_for
@@ -291,6 +292,8 @@ def evaluate(runs: Runs, run: TuningRun) -> Tick:
     with session_scope(runs.core.engine) as session:
         fresh = store.get_run(session, run_id=run.id or 0)
         fresh.scores = verdict.scores
+        # Per question, both answers: what the console's run page shows side by side.
+        store_console.add_gate_answers(session, run_id=fresh.id or 0, rows=verdict.rows)
         stored = store.get_version(session, version_id=version.id or 0)
         stored.scores = verdict.scores
         session.add(stored)

@@ -9,7 +9,20 @@ from typing import Any
 
 import typer
 
-from bot.cli import channels, chat, data, doctor, golden, models, run, serve, status, tuning, worker
+from bot.cli import (
+    channels,
+    chat,
+    console,
+    data,
+    doctor,
+    golden,
+    models,
+    run,
+    serve,
+    status,
+    tuning,
+    worker,
+)
 from bot.errors import AfinaError
 
 app = typer.Typer(
@@ -19,7 +32,20 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for module in (chat, data, doctor, golden, models, run, serve, channels, status, tuning, worker):
+for module in (
+    chat,
+    console,
+    data,
+    doctor,
+    golden,
+    models,
+    run,
+    serve,
+    channels,
+    status,
+    tuning,
+    worker,
+):
     module.register(app)
 
 

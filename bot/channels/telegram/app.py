@@ -18,6 +18,7 @@ from telegram.error import InvalidToken, NetworkError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 
 from bot.app import Core
+from bot.channels.telegram import console_command
 from bot.channels.telegram.addressing import question_for_bot
 from bot.channels.telegram.buttons import ButtonSigner
 from bot.channels.telegram.handlers import Handlers
@@ -136,6 +137,7 @@ def build_telegram_app(core: Core, settings: Settings) -> Application:
         .post_shutdown(on_stop)
         .build()
     )
+    console_command.register(application, core, workers)
     Handlers(core, ButtonSigner(token), workers).register(application)
     application.add_error_handler(error_handler(secrets))
     return application
