@@ -13,7 +13,7 @@ from bot.cli.common import console, core
 from bot.db import session_scope
 from bot.errors import BadInput
 from bot.feedback import review as review_example
-from bot.identity import console_user
+from bot.identity import speaker
 from bot.importer import import_pairs, read_file
 from bot.tables import Example, ExampleStatus
 
@@ -55,7 +55,7 @@ def review(
 ) -> None:
     """List pending corrections; approve or reject them."""
     the_core = core()
-    reviewer = user or console_user()
+    reviewer = speaker(user)
     with session_scope(the_core.engine) as session:
         for example_id in approve:
             review_example(

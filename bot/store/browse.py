@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from bot.db import SEARCH_TABLE
 from bot.errors import NotFound
+from bot.store.ids import by_id
 from bot.tables import (
     Conversation,
     Example,
@@ -205,7 +206,7 @@ class Thread:
 
 
 def conversation(session: Session, *, conversation_id: int) -> Conversation:
-    found = session.get(Conversation, conversation_id)
+    found = by_id(session, Conversation, conversation_id)
     if found is None:
         raise NotFound(f"No conversation with id {conversation_id}.")
     return found

@@ -15,6 +15,8 @@ from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from bot.errors import NotFound
+from bot.store.browse import LIKE_ESCAPE, like_pattern
+from bot.store.ids import by_id
 from bot.tables import Example, ExampleSource, ExampleStatus, utcnow
 from bot.text import content_hash, question_hash
 
@@ -75,7 +77,7 @@ def supersede_same_question(session: Session, *, example: Example) -> int:
 
 
 def get_example(session: Session, *, example_id: int) -> Example:
-    example = session.get(Example, example_id)
+    example = by_id(session, Example, example_id)
     if example is None:
         raise NotFound(f"No example with id {example_id}.")
     return example
@@ -92,9 +94,10 @@ def list_examples(
     if status is not None:
         query = query.where(Example.status == status)
     if search:
-        pattern = f"%{search}%"
+        pattern = like_pattern(search)  # `%` and `_` match themselves
         query = query.where(
-            col(Example.question).ilike(pattern) | col(Example.answer).ilike(pattern)
+            col(Example.question).ilike(pattern, escape=LIKE_ESCAPE)
+            | col(Example.answer).ilike(pattern, escape=LIKE_ESCAPE)
         )
     return session.exec(query).all()
 

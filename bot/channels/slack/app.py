@@ -16,9 +16,11 @@ from bot.channels.slack.answer import Pacing
 from bot.channels.slack.events import Conversations
 from bot.channels.slack.later import Later
 from bot.channels.slack.setup import bot_token, signing_secret_problem
+from bot.checks import show_url
 from bot.config import Settings
 from bot.errors import BadInput
 from bot.pool import DrainingPool
+from bot.probe import why
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +44,16 @@ class _TokenNotice(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
+class _SaidByUs(logging.Filter):
+    """slack_sdk logs every failed request at ERROR before raising it; whoever called says what
+    failed in their own words (one line at start, a warning beside an answer)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Failed to send a request to Slack API server")
+
+
 logging.getLogger("slack_bolt.App").addFilter(_TokenNotice())
+logging.getLogger("slack_sdk.web.base_client").addFilter(_SaidByUs())
 
 
 def make_client(settings: Settings) -> WebClient:
@@ -81,10 +92,21 @@ def build_slack_app(
         )
     except BoltError as exc:
         raise BadInput(f"Slack refused SLACK_BOT_TOKEN: {exc}") from None
+    except OSError as exc:  # urllib's URLError and socket errors: Slack's API cannot be reached
+        raise BadInput(unreachable(settings, exc, client.timeout)) from None
     statuses = ThreadPoolExecutor(STATUS_WORKERS, thread_name_prefix="slack-status")
     Conversations(core, pacing or Pacing(), Later(statuses.submit)).register(app)
     FeedbackActions(core).register(app)
     return app
+
+
+def unreachable(settings: Settings, exc: OSError, timeout_s: float) -> str:
+    """One line for a Slack API that cannot be reached (the error itself may quote the URL)."""
+    reason = why(getattr(exc, "reason", exc), timeout_s)
+    return (
+        f"Slack's API at {show_url(settings.slack_api_url)} cannot be reached ({reason}); "
+        "check SLACK_API_URL and the network."
+    )
 
 
 def answer_pool() -> DrainingPool:
