@@ -90,6 +90,7 @@ class Settings(BaseSettings):
     port: int = Field(default=3000, ge=0, le=65535)
     web_concurrency: int = Field(default=1, ge=1, le=64)
     shutdown_grace_s: float = Field(default=20.0, ge=0)
+    max_request_bytes: int = Field(default=1_048_576, ge=1024)  # every route's body; 413 beyond
 
     # --- web console ---------------------------------------------------------
     console_enabled: bool = True

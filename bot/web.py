@@ -6,6 +6,8 @@
 - `GET /metrics`: Prometheus text, totals read from the database, so every process agrees.
 - `/console`: the reviewers' web console (`bot.console`), unless CONSOLE_ENABLED=false.
 
+Every body is bounded by MAX_REQUEST_BYTES (`bot.request_size`): 413 beyond it.
+
 `create_app` is an app factory (`uvicorn bot.web:create_app --factory`): each worker
 process builds its own core and the HTTP side of every channel served over HTTP
 (`bot.channels.Channel.web`) from the environment.
@@ -30,6 +32,7 @@ from typing import Any
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
@@ -39,6 +42,7 @@ from bot.channels import Channel, Web, registered, served_over_http
 from bot.config import Settings, get_settings
 from bot.db import ping
 from bot.metrics import DatabaseCollector
+from bot.request_size import RequestSizeLimit
 
 logger = logging.getLogger(__name__)
 
@@ -192,4 +196,5 @@ def web_app(
             core.engine.dispose()
 
     channel_routes = [route for web in webs for route in web.routes]
-    return Starlette(routes=[*routes, *channel_routes], lifespan=lifespan)
+    limit = Middleware(RequestSizeLimit, limit=core.settings.max_request_bytes)
+    return Starlette(routes=[*routes, *channel_routes], lifespan=lifespan, middleware=[limit])

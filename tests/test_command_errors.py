@@ -72,9 +72,9 @@ def test_ids_users_and_keys_are_one_line_and_searches_match_literally(
     rows = tmp_path / "faq.csv"
     rows.write_text(
         "question,answer\n"
-        "Is it 100% vegan?,\"Yes, every product.\"\n"
+        'Is it 100% vegan?,"Yes, every product."\n'
         "What is a snake_case handle?,Words joined by a dash.\n"
-        "Do you ship to Canarias?,\"Yes, in 3 days.\"\n",
+        'Do you ship to Canarias?,"Yes, in 3 days."\n',
         encoding="utf-8",
     )
     assert run(capsys, "import", str(rows)).code == 0

@@ -27,6 +27,7 @@ from bot.store.conversations import (
     find_post_on,
     open_conversation_id_on,
     recent_turns_on,
+    reply_place_on,
     set_platform_message_ids_on,
 )
 from bot.store.deliveries import forget_processed_on, mark_processed_on
@@ -106,6 +107,7 @@ __all__ = [
     "open_conversation_id_on",
     "open_runs",
     "recent_turns_on",
+    "reply_place_on",
     "run_events",
     "save_example",
     "save_run",
