@@ -37,6 +37,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot import logsafe
 from bot.app import Core, build_core
 from bot.channels import Channel, Web, registered, served_over_http
 from bot.config import Settings, get_settings
@@ -150,6 +151,7 @@ async def _off_the_loop(threads: Executor, function: Callable[..., Any], *args: 
 def create_app(settings: Settings | None = None) -> Starlette:
     """The app for one server process: the core, the channels that are set up, health, metrics."""
     settings = settings or get_settings()
+    logsafe.install(settings)  # a server process uvicorn started has not been through the CLI
     served = plan(settings)
     core = build_core(settings)
     threads = ThreadPoolExecutor(DATABASE_THREADS, thread_name_prefix="web-db")

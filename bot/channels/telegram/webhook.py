@@ -25,8 +25,7 @@ from telegram.ext import Application
 from bot.app import Core
 from bot.channels.telegram.app import ALLOWED_UPDATES, application_for, started
 from bot.channels.telegram.channel import WEBHOOK_PATH
-from bot.channels.telegram.redact import protect_handlers
-from bot.channels.telegram.setup import secrets_of, webhook_secret
+from bot.channels.telegram.setup import webhook_secret
 from bot.config import Settings
 from bot.errors import BadInput
 
@@ -93,8 +92,6 @@ class TelegramWeb:
         self._serving: AbstractAsyncContextManager[None] | None = None
 
     async def start(self) -> None:
-        # The server may have set up logging anew since the bot was built: mask again.
-        protect_handlers(secrets_of(self.settings))
         self._serving = serving(self.application, self.settings)
         await self._serving.__aenter__()
 
