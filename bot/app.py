@@ -15,6 +15,7 @@ from bot.db import engine_for, migrate, session_scope
 from bot.importer import demo_rows, import_pairs
 from bot.knowledge import Knowledge
 from bot.posts import PostLog
+from bot.questions import Questions
 from bot.responder import Responder
 from bot.tables import ExampleSource
 
@@ -32,6 +33,11 @@ class Core:
     def posts(self) -> PostLog:
         """Where answers were posted; the responder writes them along with its next answer."""
         return self.responder.posts
+
+    @property
+    def questions(self) -> Questions:
+        """This process's claims on the questions it answers (`bot.questions`)."""
+        return self.responder.questions
 
 
 def build_core(settings: Settings | None = None, *, seed_demo: bool = True) -> Core:

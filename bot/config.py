@@ -90,6 +90,11 @@ class Settings(BaseSettings):
     port: int = Field(default=3000, ge=0, le=65535)
     web_concurrency: int = Field(default=1, ge=1, le=64)
     shutdown_grace_s: float = Field(default=20.0, ge=0)
+    # A question stays claimed by the process answering it this long after its last sign of
+    # life; then (or at once, when that process died on this host) any process answers it.
+    recover_after_s: float = Field(default=30.0, ge=1, le=3600)
+    # A question found unanswered later than this gets a polite note instead of an answer.
+    recover_within_s: float = Field(default=600.0, ge=0)
     max_request_bytes: int = Field(default=1_048_576, ge=1024)  # every route's body; 413 beyond
 
     # --- web console ---------------------------------------------------------

@@ -2,8 +2,9 @@
 
 A channel folder owns everything about its platform: events in, answers out with
 their feedback controls, its transports (HTTP routes, Socket Mode or long
-polling), finishing what it acknowledged when the process stops, and its checks
-for `afina doctor`. Processes never name a platform: `afina serve` mounts the
+polling), finishing what it acknowledged when the process stops, delivering an
+answer late (its `courier`, for `bot.recovery`), and its checks for `afina
+doctor`. Processes never name a platform: `afina serve` mounts the
 HTTP side of every configured channel, `afina worker` runs their background side,
 `afina run` does both, `afina <channel>` runs one alone, and the doctor asks each
 for its checks.
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from bot.app import Core
     from bot.checks import Diagnosis
     from bot.config import Settings
+    from bot.recovery import Courier
     from bot.worker import Part
 
 REGISTERED = ("bot.channels.slack", "bot.channels.telegram")
@@ -94,6 +96,10 @@ class Channel(Protocol):
 
     def background(self, core: Core) -> Part:
         """Its background side (Socket Mode, long polling), for a worker."""
+
+    def courier(self, core: Core) -> Courier | None:
+        """How it delivers a question answered late, by any process (`bot.recovery`); None
+        when these settings cannot post there."""
 
     def checks(self, diagnosis: Diagnosis) -> None:
         """Add its lines to `afina doctor`: the settings' shapes, then (when reaching) whether

@@ -10,7 +10,8 @@ docstring says which, and why):
 - `snapshots`: every accepted example as plain rows: retrieval, training (Core);
 - `versions`: model versions, tuning runs, their events (ORM, in a session);
 - `leases`: named leases by compare-and-set (Core, in a session);
-- `deliveries`: platform deliveries already handled (Core on a connection).
+- `deliveries`: platform deliveries already handled (Core on a connection);
+- `questions`: questions owed an answer, their claims, and an asker's history (Core).
 
 Every function takes an open `Session` or `Connection` and leaves committing to the
 caller (`bot.db.session_scope`, `bot.db.write_transaction`), so one unit of work
@@ -42,6 +43,20 @@ from bot.store.examples import (
 )
 from bot.store.feedback import add_feedback, get_reply
 from bot.store.leases import drop_lease, get_lease, take_lease
+from bot.store.questions import (
+    Pending,
+    add_question_on,
+    asker_turns_on,
+    claim_on,
+    close_on,
+    open_questions_on,
+    question_for_delivery_on,
+    question_on,
+    release_on,
+    renew_on,
+    reply_text_on,
+    set_answered_on,
+)
 from bot.store.snapshots import (
     SNAPSHOT_COLUMNS,
     IndexRow,
@@ -73,16 +88,21 @@ __all__ = [
     "SNAPSHOT_COLUMNS",
     "ActiveVersion",
     "IndexRow",
+    "Pending",
     "activate_version",
     "active_version",
     "active_version_on",
     "add_feedback",
     "add_message_on",
+    "add_question_on",
     "add_reply_on",
     "add_run",
     "add_run_event",
     "add_version",
+    "asker_turns_on",
+    "claim_on",
     "close_conversation_on",
+    "close_on",
     "conversation_id_on",
     "count_examples",
     "count_new_examples",
@@ -105,12 +125,19 @@ __all__ = [
     "max_example_id",
     "new_example",
     "open_conversation_id_on",
+    "open_questions_on",
     "open_runs",
+    "question_for_delivery_on",
+    "question_on",
     "recent_turns_on",
+    "release_on",
+    "renew_on",
     "reply_place_on",
+    "reply_text_on",
     "run_events",
     "save_example",
     "save_run",
+    "set_answered_on",
     "set_platform_message_ids_on",
     "snapshot_rows",
     "supersede_same_question",

@@ -9,7 +9,10 @@ Bolt acknowledges each event before these listeners run (on the app's worker
 pool), so Slack's 3-second deadline never waits on the model. Slack redelivers
 an event it thinks was lost; its `event_id` is recorded once, in the database
 (for a question, by the core in the same transaction as the question), so a
-retry (even to another process) is answered exactly once.
+retry (even to another process) is answered exactly once: not at all while the
+first answer is on its way, and late (after an apology) when the process that
+took it died before the answer got out. Each answer's delivery is confirmed to
+the core once Slack has it (`bot.questions`).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from bot.deliveries import first_delivery
 from bot.errors import AfinaError, Repeated
 from bot.feedback import give
 from bot.messages import Incoming
+from bot.recovery import SORRY_LATE
 from bot.tables import FeedbackKind
 
 logger = logging.getLogger(__name__)
@@ -43,8 +47,7 @@ FILES_NOTE = (
     "Paste the text you'd like me to look at and I'll answer."
 )
 SORRY = (
-    "Sorry, something went wrong on my side and I couldn't answer. "
-    "Your message is saved; please try again in a minute."
+    "Sorry, something went wrong on my side and I couldn't answer. Please try again in a minute."
 )
 APPROVALS = frozenset({"+1", "thumbsup"})
 # Message subtypes that are a person saying something; every other subtype is an edit, a
@@ -215,6 +218,7 @@ class Conversations:
             thread_id=place.thread_ts,
             platform_message_id=post_key(place.channel, ts),
             delivery_key=event_id,
+            route={"team_id": place.team_id} if place.team_id else {},
         )
         writer = AnswerWriter(client, place, self.pacing, self.later)
         writer.start()
@@ -231,11 +235,18 @@ class Conversations:
             logger.exception("the responder failed on a Slack message")
             writer.abort(SORRY)
             return
-        ts_posted = writer.finish(reply)
-        if ts_posted:
-            self.core.posts.add(
-                reply_id=reply.reply_id, platform_message_id=post_key(place.channel, ts_posted)
+        if reply.late:  # a redelivery of a question whose first answer never got out
+            writer.cancel()
+            client.chat_postMessage(
+                channel=place.channel, thread_ts=place.thread_ts, text=SORRY_LATE
             )
+        try:
+            ts_posted = writer.finish(reply)
+        except Exception:
+            self.core.questions.failed(reply.question_id)  # recovery delivers it later
+            raise
+        posted_as = post_key(place.channel, ts_posted) if ts_posted else None
+        self.core.questions.posted(reply.question_id, reply_id=reply.reply_id, posted_as=posted_as)
         if reply.notice:
             tell(
                 client,

@@ -19,7 +19,7 @@ from typing import Any
 
 from telegram import Bot, Message, ReplyParameters
 from telegram.constants import ChatAction, MessageLimit
-from telegram.error import TelegramError
+from telegram.error import BadRequest, NetworkError, TelegramError
 
 from bot.channels.telegram.buttons import Keyboard, keyboard_kwargs
 
@@ -30,6 +30,7 @@ TYPING_EVERY_S = 4.5  # Telegram shows "typing…" for 5 s per action
 DRAFT_EVERY_S = 0.3  # at most one draft update per chat this often (the first one too)
 COSMETIC_PER_S = 40.0  # typing actions and drafts per second, all chats together
 LIMIT = int(MessageLimit.MAX_TEXT_LENGTH)  # 4096, counted in UTF-16 code units
+SEND_BACKOFF_S = (0.5, 1.0, 2.0, 4.0)  # waits before each new try of a part of an answer
 
 
 class CosmeticBudget:
@@ -204,19 +205,45 @@ async def post_answer(
     thread_id: int | None,
     reply_to: int | None,
 ) -> Message:
-    """Post the answer, split if needed, with the keyboard under the last part."""
+    """Post the answer, split if needed, with the keyboard under the last part; each part is
+    sent again after a transient failure (`send_again`), so a ready answer is never lost to
+    a dropped connection."""
     *first, last = split_text(text)
     quote = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
+
+    def part_of(part: str, quote: ReplyParameters | None, **extra: Any) -> Send:
+        return lambda: bot.send_message(
+            chat_id, part, message_thread_id=thread_id, reply_parameters=quote, **extra
+        )
+
     for part in first:
-        await bot.send_message(chat_id, part, message_thread_id=thread_id, reply_parameters=quote)
+        await send_again(part_of(part, quote))
         quote = None
-    return await bot.send_message(
-        chat_id,
-        last,
-        message_thread_id=thread_id,
-        reply_parameters=quote,
-        api_kwargs=keyboard_kwargs(keyboard),
-    )
+    return await send_again(part_of(last, quote, api_kwargs=keyboard_kwargs(keyboard)))
+
+
+Send = Callable[[], Awaitable[Message]]
+
+
+async def send_again(send: Send) -> Message:
+    """`send()`, tried again with back-off after a transient failure: a dropped or reset
+    connection, a timeout, a 5xx (`NetworkError`; a 429 is the rate limiter's, which waits
+    as Telegram asks). Anything Telegram refuses (a 400, a 403) fails at once."""
+    for wait in SEND_BACKOFF_S:
+        try:
+            return await send()
+        except BadRequest:
+            raise  # a `NetworkError` in PTB's tree, but a refusal: sending again won't help
+        except NetworkError as exc:
+            logger.warning("sending an answer failed (%s); again in %g s", _what(exc), wait)
+            await asyncio.sleep(wait)
+    return await send()
+
+
+def _what(exc: NetworkError) -> str:
+    """A network failure in a log line: the kind, never the URL (which holds the token)."""
+    cause = exc.__cause__
+    return type(cause).__name__ if cause is not None else type(exc).__name__
 
 
 def typing(bot: Bot, budget: CosmeticBudget, chat_id: int, thread_id: int | None) -> Repeating:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from bot.app import Core
     from bot.channels import Web
     from bot.checks import Diagnosis
+    from bot.recovery import Courier
     from bot.worker import Part
 
 WEBHOOK_PATH = "/telegram/webhook"
@@ -73,6 +74,13 @@ class TelegramChannel:
         from bot.channels.telegram.polling import Polling
 
         return Polling(core)
+
+    def courier(self, core: Core) -> Courier | None:
+        if core.settings.telegram_bot_token is None:
+            return None
+        from bot.channels.telegram.courier import TelegramCourier
+
+        return TelegramCourier(core.settings)
 
     def checks(self, diagnosis: Diagnosis) -> None:
         setup.checks(diagnosis)

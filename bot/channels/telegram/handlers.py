@@ -53,7 +53,7 @@ from bot.channels.telegram.addressing import (
     question_for_bot,
     thread_of,
 )
-from bot.channels.telegram.answering import CosmeticBudget, Draft, post_answer, typing
+from bot.channels.telegram.answering import CosmeticBudget, Draft, post_answer, send_again, typing
 from bot.channels.telegram.buttons import ButtonSigner, prompted_reply_id
 from bot.channels.telegram.texts import say
 from bot.deliveries import first_delivery
@@ -207,6 +207,8 @@ class Handlers:
             thread_id=str(thread or ""),
             platform_message_id=records.platform_id(chat_id, message.message_id),
             delivery_key=delivery,
+            route=records.route(message, user),
+            quoted=records.quoted(message, user),
         )
         async with self.turns.turn(f"{chat_id}:{thread or ''}"):
             typing_action = typing(bot, self.cosmetics, chat_id, thread)
@@ -235,16 +237,22 @@ class Handlers:
             shown = f"({reply.notice})\n\n{reply.text}" if reply.notice else reply.text
             # The fallback after a model failure is a notice, not an answer to rate.
             keyboard = self.signer.keyboard(chat_id, reply.reply_id) if reply.ok else None
-            sent = await post_answer(
-                bot,
-                chat_id=chat_id,
-                text=shown,
-                keyboard=keyboard,
-                thread_id=thread,
-                reply_to=None if private else message.message_id,
-            )
-        records.remember_answer(
-            self.core, reply_id=reply.reply_id, chat_id=chat_id, message_id=sent.message_id
+            try:
+                if reply.late:  # a redelivery of a question whose first answer never got out
+                    await send_again(lambda: message.reply_text(say("late", user)))
+                sent = await post_answer(
+                    bot,
+                    chat_id=chat_id,
+                    text=shown,
+                    keyboard=keyboard,
+                    thread_id=thread,
+                    reply_to=None if private else message.message_id,
+                )
+            except Exception:
+                await self.blocking(self.core.questions.failed, reply.question_id)
+                raise  # the error handler logs it; recovery delivers the answer later
+        await self.blocking(
+            records.delivered, self.core, answer=reply, chat_id=chat_id, message_id=sent.message_id
         )
 
     # --- feedback ------------------------------------------------------------------
