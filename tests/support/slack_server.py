@@ -4,8 +4,10 @@
 streaming trio, `assistant.threads.setStatus`, `views.open`,
 `conversations.replies`) with realistic payloads, accepts form or JSON bodies,
 records every call, and keeps what a person would see in each thread
-(`shown(channel, thread_ts)`) and the ephemeral notes (`notes()`). `fail(method,
-error)` makes a method answer `{"ok": false}`.
+(`shown(channel, thread_ts)`, also what `conversations.replies` answers unless
+`thread_history` scripts it) and the ephemeral notes (`notes()`). `fail(method,
+error)` makes a method answer `{"ok": false}`; `fail_http(method, 503)` answers an
+HTTP error and `drop(method)` closes the connection, neither doing anything.
 
 `signed(body, secret)` builds the headers Slack signs a request with; the
 `event()`, `block_action()`, `view_submission()` helpers build the payloads.
@@ -87,6 +89,14 @@ class FakeSlack(FakeServer):
     def fail(self, method: str, error: str = "internal_error", times: int = 1) -> None:
         self.failures[method].extend([error] * times)
 
+    def drop(self, method: str, times: int = 1) -> None:
+        """The next calls of `method` lose their connection before Slack acts on them."""
+        self.failures[method].extend(["!drop"] * times)
+
+    def fail_http(self, method: str, status: int = 503, times: int = 1) -> None:
+        """The next calls of `method` get this HTTP status (Slack having a bad minute)."""
+        self.failures[method].extend([f"!{status}"] * times)
+
     def thread_history(self, channel: str, thread_ts: str, messages: list[dict[str, Any]]) -> None:
         """What conversations.replies returns for a thread."""
         self.replies[(channel, thread_ts)] = messages
@@ -147,11 +157,16 @@ class FakeSlack(FakeServer):
         with self._changed:
             self.log.append(Call(method, args, time.monotonic()))
             failures = self.failures.get(method)
-            if failures:
-                payload: dict[str, Any] = {"ok": False, "error": failures.popleft()}
-            else:
-                payload = self._answer(method, args)
+            failure = failures.popleft() if failures else None
+            if failure is None:
+                payload: dict[str, Any] = self._answer(method, args)
+            elif not failure.startswith("!"):
+                payload = {"ok": False, "error": failure}
             self._changed.notify_all()
+        if failure == "!drop":
+            return Response.dropped()
+        if failure is not None and failure.startswith("!"):
+            return Response(int(failure[1:]), b"<html>Service Unavailable</html>")
         return Response.json(payload)
 
     @staticmethod
@@ -249,8 +264,16 @@ class FakeSlack(FakeServer):
         return {"url": self.socket_url}
 
     def _conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
-        messages = self.replies.get((args["channel"], args["ts"]), [])
-        return {"messages": messages, "has_more": False}
+        """What the test scripted for the thread, else what was posted in it."""
+        scripted = self.replies.get((args["channel"], args["ts"]))
+        if scripted is not None:
+            return {"messages": scripted, "has_more": False}
+        posted = [
+            {"type": "message", "ts": m.ts, "text": m.text, "blocks": m.blocks, "bot_id": BOT_ID}
+            for m in self.messages.values()
+            if m.channel == args["channel"] and m.thread_ts == args["ts"]
+        ]
+        return {"messages": posted, "has_more": False}
 
 
 # --- requests Slack sends the bot -----------------------------------------------

@@ -4,11 +4,17 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import Executor, ThreadPoolExecutor
+from http.client import RemoteDisconnected
+from urllib.error import URLError
 
 from slack_bolt import App
 from slack_bolt.error import BoltError
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
 
 from bot.app import Core
 from bot.channels.slack.actions import FeedbackActions
@@ -32,6 +38,7 @@ logger = logging.getLogger(__name__)
 # deadline to open a modal. A waiting thread costs a little memory and no CPU, so the
 # pool is sized for a burst: 200 questions at once still leave workers for clicks.
 WORKERS = 256
+SEND_RETRIES = 3  # tries after the first, for a call that failed on the way
 # "is thinking…" calls are short and must never take a worker an answer needs.
 STATUS_WORKERS = 8
 
@@ -57,11 +64,22 @@ logging.getLogger("slack_sdk.web.base_client").addFilter(_SaidByUs())
 
 
 def make_client(settings: Settings) -> WebClient:
-    """A Web API client for SLACK_API_URL that waits out Slack's rate limits (twice at most)."""
+    """A Web API client for SLACK_API_URL that sends a call again, with back-off, after a
+    transient failure: a dropped or reset connection, a timeout, a 5xx, a 429 (waiting as
+    Slack asks). A finished answer is then never lost to a bad second on the network."""
     base_url = settings.slack_api_url.rstrip("/") + "/"
-    client = WebClient(token=bot_token(settings), base_url=base_url)
-    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
-    return client
+    return WebClient(
+        token=bot_token(settings),
+        base_url=base_url,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(
+                max_retry_count=SEND_RETRIES,
+                error_types=[URLError, ConnectionResetError, RemoteDisconnected, TimeoutError],
+            ),
+            ServerErrorRetryHandler(max_retry_count=SEND_RETRIES),
+            RateLimitErrorRetryHandler(max_retry_count=2),
+        ],
+    )
 
 
 def build_slack_app(
