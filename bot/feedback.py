@@ -63,9 +63,13 @@ MESSAGES = {
 
 
 def context_of(reply: ReplyRow) -> list[dict[str, Any]]:
-    """The conversation the model answered, without the system voice and retrieved examples."""
+    """The conversation the model answered, without the system voice and retrieved examples,
+    and without anyone else's words: a turn named after another person (a message the asker
+    replied to, a thread's earlier messages; see `bot.asking`) is nobody's to teach."""
     return [
-        {"role": m["role"], "content": m["content"]} for m in reply.prompt if m["role"] != "system"
+        {"role": m["role"], "content": m["content"]}
+        for m in reply.prompt
+        if m["role"] != "system" and not m.get("name")
     ]
 
 
