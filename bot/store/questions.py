@@ -23,6 +23,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Connection
 from sqlmodel import col
 
+from bot.store.ids import MAX_ID
 from bot.tables import OPEN_QUESTION_STATES, Message, Question, Reply, utcnow
 
 OPEN = [state.value for state in OPEN_QUESTION_STATES]
@@ -263,7 +264,7 @@ def asker_turns_on(
     conversation_id: int,
     user_id: str,
     limit: int,
-    before: int = 2**62,
+    before: int = MAX_ID,  # (an id column's own range: PostgreSQL checks the parameter)
 ) -> list[dict[str, str]]:
     """The last `limit` turns of a conversation as one person sees them, oldest first: the
     thread before the bot (others' turns named), then their questions and answers; only
