@@ -38,9 +38,31 @@ class Asked:
     channel: str
     chat_id: str
     text: str
-    history: list[dict[str, str]]  # the asker's turns (and a quoted one), oldest first
+    user_id: str  # the asker's identity: the history is theirs
+    quoted: list[dict[str, str]]  # the message they reply to, if someone else's: a named turn
     target: Target
     deliver: bool  # a channel delivers it later and confirms; else done once stored
+
+
+@dataclass(frozen=True)
+class Taken:
+    """A message stored as a question (or a redelivery's question, claimed), not answered yet."""
+
+    asked: Asked | Pending
+    truncated: bool  # the message was cut to MAX_MESSAGE_CHARS
+
+
+def history_on(connection: Connection, asked: Asked, *, limit: int) -> list[dict[str, str]]:
+    """The asker's turns before the question (read when it is answered: an earlier question
+    of theirs answered meanwhile is in it), then the message they reply to."""
+    turns = store.asker_turns_on(
+        connection,
+        conversation_id=asked.conversation_id,
+        user_id=asked.user_id,
+        limit=limit,
+        before=asked.message_id,
+    )
+    return [*turns, *asked.quoted]
 
 
 def ask_on(
@@ -50,7 +72,6 @@ def ask_on(
     *,
     target: Target,
     questions: Questions,
-    history: int,
 ) -> Asked:
     """Store the message and its question, claimed by this process (`questions.hold` it once
     the transaction commits)."""
@@ -59,9 +80,6 @@ def ask_on(
         channel=incoming.channel,
         chat_id=incoming.chat_id,
         thread_id=incoming.thread_id,
-    )
-    turns = store.asker_turns_on(
-        connection, conversation_id=conversation_id, user_id=incoming.identity, limit=history
     )
     inbound_id = store.add_message_on(
         connection,
@@ -96,7 +114,8 @@ def ask_on(
         channel=incoming.channel,
         chat_id=incoming.chat_id,
         text=text,
-        history=[*turns, *quoted_turns(route)],
+        user_id=incoming.identity,
+        quoted=quoted_turns(route),
         target=target,
         deliver=incoming.route is not None,
     )
@@ -114,15 +133,8 @@ def redelivered_on(connection: Connection, incoming: Incoming, questions: Questi
     return taken
 
 
-def pending_on(connection: Connection, pending: Pending, *, target: Target, history: int) -> Asked:
-    """A claimed question answered late, with the history its asker had when they asked."""
-    turns = store.asker_turns_on(
-        connection,
-        conversation_id=pending.conversation_id,
-        user_id=pending.user_id,
-        limit=history,
-        before=pending.message_id,
-    )
+def pending_asked(pending: Pending, *, target: Target) -> Asked:
+    """A claimed question, answered late."""
     return Asked(
         question_id=pending.id,
         conversation_id=pending.conversation_id,
@@ -130,7 +142,8 @@ def pending_on(connection: Connection, pending: Pending, *, target: Target, hist
         channel=pending.channel,
         chat_id=pending.chat_id,
         text=pending.text,
-        history=[*turns, *quoted_turns(pending.route)],
+        user_id=pending.user_id,
+        quoted=quoted_turns(pending.route),
         target=target,
         deliver=True,
     )

@@ -19,7 +19,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot import asking, store, tokens
-from bot.asking import Asked, db_error_kind
+from bot.asking import Asked, Taken, db_error_kind
 from bot.backends.base import ChatMessages, Completion, ModelBackend, ModelError, OnDelta
 from bot.config import Settings
 from bot.db import write_transaction
@@ -106,14 +106,19 @@ class Responder:
         on_delta: OnDelta | None = None,
         version: Version | None = None,
     ) -> Answer:
-        """Store the message, ask the model, store the reply; `Repeated` for a repeat delivery.
+        """Store the message, ask the model, store the reply (`take`, then `reply`).
 
-        A repeat whose question never got its answer out (the process answering it died) is
-        answered now instead, or its stored reply handed back to deliver: `Answer.late`.
-        `NotSaved` when the message could not be stored; `SavedNotAnswered` when it was but
-        the reply could not be (recovery answers it later).
         `version`: answer with this model version instead of the active one (the console's
         playground compares versions side by side)."""
+        return self.reply(self.take(incoming, version=version), on_delta=on_delta)
+
+    def take(self, incoming: Incoming, *, version: Version | None = None) -> Taken:
+        """Store the message as a question, claimed by this process, before anything waits
+        (a chat's earlier answer, the model): from here on nothing the person said is lost.
+
+        `Repeated` for a repeat delivery, unless its question never got its answer out (the
+        process answering it died): then that question, now ours. `NotSaved` when the
+        message could not be stored."""
         try:
             cleaned = clean_message(incoming.text, max_chars=self.settings.max_message_chars)
         except AfinaError:  # nothing to store, but the person is told once, not per retry
@@ -128,10 +133,16 @@ class Responder:
                 "a %s message could not be stored: %s", incoming.channel, db_error_kind(exc)
             )
             raise NotSaved() from None
-        if isinstance(asked, Pending):  # a redelivery of a question left unanswered: no
-            return self.answer_pending(asked)  # streaming, the apology for the wait goes first
-        answer = self._reply(asked, on_delta)
-        if cleaned.truncated:
+        return Taken(asked, cleaned.truncated)
+
+    def reply(self, taken: Taken, *, on_delta: OnDelta | None = None) -> Answer:
+        """The answer to a question `take` stored. `SavedNotAnswered` when its reply could
+        not be stored (recovery answers it later); `TakenOver` (a `Repeated`) when another
+        process took it over meanwhile."""
+        if isinstance(taken.asked, Pending):  # a redelivery of a question left unanswered:
+            return self.answer_pending(taken.asked)  # no stream, the apology goes first
+        answer = self._reply(taken.asked, on_delta)
+        if taken.truncated:
             notice = TRUNCATED.format(limit=self.settings.max_message_chars)
             answer = replace(answer, notice=notice)
         return answer
@@ -146,9 +157,7 @@ class Responder:
         with self.engine.connect() as connection:
             self.knowledge.refresh(connection)
             target = choose_target(self.settings, store.active_version_on(connection))
-            asked = asking.pending_on(
-                connection, pending, target=target, history=self.settings.history_max_messages
-            )
+        asked = asking.pending_asked(pending, target=target)
         return replace(self._reply(asked, on_delta), late=True)
 
     def _store_question(
@@ -172,14 +181,15 @@ class Responder:
                 text,
                 target=choose_target(self.settings, chosen),
                 questions=questions,
-                history=self.settings.history_max_messages,
             )
         questions.hold(asked.question_id)
         return asked
 
     def _reply(self, asked: Asked, on_delta: OnDelta | None) -> Answer:
         """Ask the model, then store its reply while the question is still ours."""
-        prompt = self.build_prompt(asked.text, asked.history)
+        with self.engine.connect() as connection:
+            history = asking.history_on(connection, asked, limit=self.settings.history_max_messages)
+        prompt = self.build_prompt(asked.text, history)
         started = time.perf_counter()
         completion, error = self._complete(prompt, asked.target, on_delta)
         latency_ms = int((time.perf_counter() - started) * 1000)

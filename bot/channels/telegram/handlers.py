@@ -210,6 +210,14 @@ class Handlers:
             route=records.route(message, user),
             quoted=records.quoted(message, user),
         )
+        try:  # stored before it waits its turn: Telegram has this update off its list now
+            taken = await self.blocking(self.core.responder.take, incoming)
+        except Repeated:
+            logger.info("update for message %s was delivered again", message.message_id)
+            return
+        except AfinaError as exc:  # e.g. nothing left of the text once cleaned
+            await message.reply_text(exc.message)
+            return
         async with self.turns.turn(f"{chat_id}:{thread or ''}"):
             typing_action = typing(bot, self.cosmetics, chat_id, thread)
             typing_action.start()
@@ -220,8 +228,8 @@ class Handlers:
                 draft.start()
             try:
                 reply = await self.blocking(
-                    self.core.responder.answer,
-                    incoming,
+                    self.core.responder.reply,
+                    taken,
                     on_delta=draft.feed if draft is not None else None,
                 )
             except Repeated:
