@@ -26,7 +26,9 @@ from bot.tables import (
     Example,
     ExampleSource,
     ExampleStatus,
+    ExampleVector,
     Feedback,
+    ImportBatch,
     Lease,
     Message,
     ModelVersion,
@@ -54,6 +56,7 @@ class IndexRow(NamedTuple):
     answer: str
     status: ExampleStatus
     updated_at: datetime
+    phrasings: list[str]
 
 
 # --- conversations and messages ---------------------------------------------
@@ -360,18 +363,14 @@ def save_example(session: Session, example: Example) -> Example:
     return example
 
 
-def supersede_same_question(session: Session, *, example: Example) -> int:
-    """Retire older accepted answers to the same question once a newer one is accepted."""
-    older = session.exec(
+def same_question_examples(session: Session, *, example: Example) -> Sequence[Example]:
+    """The other accepted examples asking exactly this question (up to case and accents)."""
+    return session.exec(
         select(Example)
         .where(Example.question_hash == example.question_hash)
         .where(Example.status == ExampleStatus.accepted)
         .where(Example.id != example.id)
     ).all()
-    for row in older:
-        row.status = ExampleStatus.superseded
-        save_example(session, row)
-    return len(older)
 
 
 def get_example(session: Session, *, example_id: int) -> Example:
@@ -412,6 +411,7 @@ _INDEX_ROWS = sa_select(
     col(Example.answer),
     col(Example.status),
     col(Example.updated_at),
+    col(Example.phrasings),
 ).order_by(col(Example.updated_at), col(Example.id))  # lets the updated_at index serve
 _INDEX_ROWS_SINCE = _INDEX_ROWS.where(col(Example.updated_at) > bindparam("since"))
 
@@ -429,7 +429,7 @@ def index_rows_on(connection: Connection, *, since: datetime | None) -> Iterator
     else:
         result = connection.execute(_INDEX_ROWS_SINCE, {"since": since})
     for row in result:
-        yield IndexRow(row[0] or 0, row[1], row[2], ExampleStatus(row[3]), row[4])
+        yield IndexRow(row[0] or 0, row[1], row[2], ExampleStatus(row[3]), row[4], row[5] or [])
 
 
 # --- model versions --------------------------------------------------------
@@ -652,3 +652,138 @@ def drop_lease(session: Session, *, name: str, owner: str) -> None:
     if lease is not None and lease.owner == owner:
         session.delete(lease)
         session.flush()
+
+
+# --- example vectors, phrasings, import batches (issue 12) -----------------------
+
+
+class VectorRow(NamedTuple):
+    example_id: int
+    kind: str  # question | answer | phrasing
+    position: int
+    text_hash: str
+    vector: bytes
+
+
+_VECTORS = sa_select(
+    col(ExampleVector.example_id),
+    col(ExampleVector.kind),
+    col(ExampleVector.position),
+    col(ExampleVector.text_hash),
+    col(ExampleVector.vector),
+).where(col(ExampleVector.embedder) == bindparam("embedder"))
+
+
+def vectors_on(
+    connection: Connection, *, embedder: str, example_ids: Sequence[int] | None = None
+) -> Iterator[VectorRow]:
+    """Stored vectors of one embedder: all of them in one streamed read, or some examples'."""
+    if example_ids is None:
+        result = connection.execute(
+            _VECTORS.execution_options(yield_per=10_000), {"embedder": embedder}
+        )
+        for row in result:
+            yield VectorRow(row[0], row[1], row[2], row[3], row[4])
+        return
+    ids = list(example_ids)
+    for start in range(0, len(ids), 500):  # under every database's limit on parameters
+        statement = _VECTORS.where(col(ExampleVector.example_id).in_(ids[start : start + 500]))
+        for row in connection.execute(statement, {"embedder": embedder}):
+            yield VectorRow(row[0], row[1], row[2], row[3], row[4])
+
+
+def replace_vectors_on(
+    connection: Connection, *, example_id: int, embedder: str, rows: Sequence[VectorRow]
+) -> None:
+    """Make these the example's vectors for this embedder (older ones go)."""
+    connection.execute(
+        delete(ExampleVector)
+        .where(col(ExampleVector.example_id) == example_id)
+        .where(col(ExampleVector.embedder) == embedder)
+    )
+    if rows:
+        now = utcnow()
+        connection.execute(
+            insert(ExampleVector),
+            [
+                {
+                    "example_id": example_id,
+                    "embedder": embedder,
+                    "kind": row.kind,
+                    "position": row.position,
+                    "text_hash": row.text_hash,
+                    "vector": row.vector,
+                    "created_at": now,
+                }
+                for row in rows
+            ],
+        )
+
+
+def touch_examples_on(connection: Connection, *, example_ids: Sequence[int]) -> None:
+    """Stamp examples as changed so every process's index takes them in again."""
+    ids = list(example_ids)
+    for start in range(0, len(ids), 500):
+        connection.execute(
+            update(Example)
+            .where(col(Example.id).in_(ids[start : start + 500]))
+            .values(updated_at=utcnow())
+        )
+
+
+def add_import_batch(session: Session, batch: ImportBatch) -> ImportBatch:
+    session.add(batch)
+    session.flush()
+    return batch
+
+
+def get_import_batch(session: Session, *, batch_id: int) -> ImportBatch:
+    batch = session.get(ImportBatch, batch_id)
+    if batch is None:
+        raise NotFound(f"No import batch {batch_id}: `afina import --batches` lists them.")
+    return batch
+
+
+def list_import_batches(session: Session, *, limit: int = 20) -> Sequence[ImportBatch]:
+    return session.exec(select(ImportBatch).order_by(col(ImportBatch.id).desc()).limit(limit)).all()
+
+
+def examples_of_batch(session: Session, *, batch_id: int) -> Sequence[Example]:
+    return session.exec(
+        select(Example).where(Example.import_batch_id == batch_id).order_by(col(Example.id))
+    ).all()
+
+
+def examples_by_source(session: Session, *, source: ExampleSource) -> Sequence[Example]:
+    return session.exec(
+        select(Example).where(Example.source == source).order_by(col(Example.id))
+    ).all()
+
+
+def retire_examples(
+    session: Session, *, example_ids: Sequence[int], by: str, status: ExampleStatus
+) -> int:
+    """Take examples out of use (rejected or superseded), saying who and when.
+
+    Rows are kept, never deleted: every process's index hears of a change through
+    `updated_at`, and a deleted row would stay findable in the processes that had it.
+    """
+    if not example_ids:
+        return 0
+    now = utcnow()
+    result = session.execute(
+        update(Example)
+        .where(col(Example.id).in_(list(example_ids)))
+        .where(col(Example.status) != status)
+        .values(status=status, reviewed_by=by, reviewed_at=now, updated_at=now)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def accepted_examples(session: Session, *, limit: int = 10_000) -> Sequence[Example]:
+    return session.exec(
+        select(Example)
+        .where(Example.status == ExampleStatus.accepted)
+        .order_by(col(Example.id))
+        .limit(limit)
+    ).all()

@@ -7,7 +7,20 @@ import sys
 
 import typer
 
-from bot.cli import chat, data, doctor, models, run, serve, slack, status, telegram, tuning, worker
+from bot.cli import (
+    chat,
+    data,
+    doctor,
+    models,
+    run,
+    serve,
+    slack,
+    status,
+    teach,
+    telegram,
+    tuning,
+    worker,
+)
 from bot.errors import AfinaError
 
 app = typer.Typer(
@@ -17,7 +30,20 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-for module in (chat, data, doctor, models, run, serve, slack, status, telegram, tuning, worker):
+for module in (
+    chat,
+    data,
+    teach,
+    doctor,
+    models,
+    run,
+    serve,
+    slack,
+    status,
+    telegram,
+    tuning,
+    worker,
+):
     module.register(app)
 
 

@@ -110,6 +110,7 @@ def feedback(
         outcome = give(
             session,
             the_core.settings,
+            knowledge=the_core.knowledge,
             reply_id=reply_id,
             user=user or console_user(),
             kind=chosen[0],

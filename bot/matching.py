@@ -1,0 +1,105 @@
+"""When a taught answer fits a question: fused scores, thresholds, and the three verdicts.
+
+A candidate's score is its dense similarity (the question's embedding against
+the example's wordings, each mixed with its answer) plus a small share of its
+lexical score (TF-IDF over words and stems, where words no example contains
+lower the score). Dense similarity carries the meaning across wordings and
+languages; the lexical part rewards the exact words a shop uses (product names,
+"tubeless", "Bizum").
+
+e5's similarities are compressed: unrelated questions score ~0.8, a paraphrase
+~0.87–0.95, and a question that shares the topic but asks something else
+("Do you ship to the Canary Islands?" against "Do you ship outside the EU?")
+scores as high as a paraphrase. So a score alone is never enough to be sure:
+
+- **answered**: the best score clears `answer` *and* leads the best other answer
+  by `margin` — the bot says the taught answer as its own;
+- **transparent**: the best clears `prompt` but not both of the above — the bot
+  gives the answer naming the question it answers ("Si te refieres a «…»: …"),
+  so the person can tell when it is not their question;
+- **abstained**: nothing clears `prompt` — "I don't know that one yet".
+
+`prompt` is also the bar for entering the few-shot prompt of a real model.
+The numbers are calibrated with `bench/quality.py --calibrate` on half of its
+facts and checked on the other half; `none` (words only) has its own scale.
+Settings `RETRIEVAL_MIN_SCORE`, `ANSWER_MIN_SCORE`, `ANSWER_MIN_MARGIN` override.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.config import Settings
+from bot.tables import ReplyOutcome
+from bot.text import normal_form
+
+LEXICAL_WEIGHT = 0.1  # the lexical share of a fused score, when vectors are there
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    prompt: float  # lowest score worth showing: enters a prompt, or a transparent answer
+    answer: float  # lowest score for an answer given as the bot's own
+    margin: float  # how far it must lead the best *other* answer
+
+
+CALIBRATED = {
+    "local": Thresholds(prompt=0.865, answer=0.935, margin=0.02),
+    # An unknown embedding model: the same cosine-scale bars; calibrate yours with
+    # `bench/quality.py --calibrate` and set the three settings.
+    "openai": Thresholds(prompt=0.865, answer=0.935, margin=0.02),
+    "none": Thresholds(prompt=0.35, answer=0.6, margin=0.1),
+}
+
+
+def thresholds_for(settings: Settings, *, dense: bool) -> Thresholds:
+    base = CALIBRATED[settings.embeddings_backend if dense else "none"]
+    return Thresholds(
+        prompt=base.prompt
+        if settings.retrieval_min_score is None
+        else settings.retrieval_min_score,
+        answer=base.answer if settings.answer_min_score is None else settings.answer_min_score,
+        margin=base.margin if settings.answer_min_margin is None else settings.answer_min_margin,
+    )
+
+
+def fuse(dense: float | None, lexical: float) -> float:
+    """One score on the dense (cosine) scale; words alone when there are no vectors."""
+    if dense is None:
+        return lexical
+    return dense + LEXICAL_WEIGHT * lexical
+
+
+@dataclass(frozen=True)
+class Known:
+    """A retrieved accepted example and how close it is to the question."""
+
+    example_id: int
+    question: str
+    answer: str
+    score: float
+
+
+@dataclass(frozen=True)
+class Verdict:
+    outcome: ReplyOutcome
+    best: Known | None
+    margin: float
+
+
+def judge(matches: list[Known], thresholds: Thresholds) -> Verdict:
+    """answered / transparent / abstained for these matches (best first)."""
+    if not matches or matches[0].score < thresholds.prompt:
+        return Verdict(ReplyOutcome.abstained, None, 0.0)
+    best = matches[0]
+    same = normal_form(best.answer)
+    runner_up = next((m.score for m in matches[1:] if normal_form(m.answer) != same), None)
+    margin = best.score - (thresholds.prompt if runner_up is None else runner_up)
+    if best.score >= thresholds.answer and margin >= thresholds.margin:
+        return Verdict(ReplyOutcome.answered, best, margin)
+    return Verdict(ReplyOutcome.transparent, best, margin)
+
+
+def used_examples(matches: list[Known]) -> list[dict[str, float | int]]:
+    """`reply.used_examples`: [{"id": 12, "score": 0.9312}, ...] best first."""
+    return [{"id": m.example_id, "score": round(m.score, 4)} for m in matches]
