@@ -140,7 +140,9 @@ class OpenAIEmbeddings:
         for start in range(0, len(texts), OPENAI_BATCH):
             chunk = list(texts[start : start + OPENAI_BATCH])
             try:
-                response = self._get_client().embeddings.create(model=self.model, input=chunk)
+                response = self._get_client().embeddings.create(
+                    model=self.model, input=chunk, encoding_format="float"
+                )
             except openai.APIError as exc:
                 raise EmbeddingError(f"embeddings endpoint failed ({type(exc).__name__})") from None
             data = sorted(response.data, key=lambda item: item.index)

@@ -64,10 +64,10 @@ def thresholds_for(settings: Settings, *, dense: bool) -> Thresholds:
 
 
 def fuse(dense: float | None, lexical: float) -> float:
-    """One score on the dense (cosine) scale; words alone when there are no vectors."""
+    """One score in [0, 1] on the dense (cosine) scale; words alone when there are no vectors."""
     if dense is None:
         return lexical
-    return dense + LEXICAL_WEIGHT * lexical
+    return (dense + LEXICAL_WEIGHT * lexical) / (1.0 + LEXICAL_WEIGHT)
 
 
 @dataclass(frozen=True)

@@ -365,7 +365,7 @@ def test_workers_firing_the_same_tick_start_exactly_one_run(
     assert other.endswith("serves it") or "still going" in other, decisions
     (run,) = rows(database_url, TuningRun)
     assert run.id == started[0]["run"] and run.state == RunState.promoted
-    core = build_core(Settings(database_url=database_url), seed_demo=False)
+    core = build_core(Settings(database_url=database_url))
     with session_scope(core.engine) as session:
         assert store.get_lease(session, name="retrain") is None
         assert store.get_lease(session, name="tuning") is None

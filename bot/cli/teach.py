@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -154,6 +155,9 @@ def demo(
     remove: bool = typer.Option(
         False, "--remove", help="Take every demo example out again (kept as rejected)."
     ),
+    offer: bool = typer.Option(
+        False, "--offer", help="Only on an empty database, and only if you say yes (a terminal)."
+    ),
 ) -> None:
     """Load the demo shop (Verdalia, vegan cosmetics) to try the bot; --remove takes it out."""
     from bot.demo import load_demo, remove_demo
@@ -164,11 +168,26 @@ def demo(
             taken = remove_demo(session, by=console_user())
             console.print(f"Took {taken} demo examples out; the bot no longer uses them.")
             return
+        if offer and not _wanted(store.count_examples(session)):
+            return
         report = load_demo(session, embedder=the_core.knowledge.embedder)
     console.print(
         f"Loaded {report.imported} demo examples (Verdalia, a vegan-cosmetics shop) as import "
         f"batch #{report.batch_id}; {report.duplicates} were already there. "
         "`afina demo --remove` takes them out again."
+    )
+
+
+def _wanted(examples: int) -> bool:
+    """`--offer`: ask on an empty database, in a terminal only (never blocks a script or CI)."""
+    if examples:
+        return False
+    if not sys.stdin.isatty():
+        console.print("The database is empty: `afina demo` loads a demo shop to try the bot.")
+        return False
+    return typer.confirm(
+        "This database is empty. Load the demo shop (Verdalia, vegan cosmetics) to try the bot?",
+        default=False,
     )
 
 
