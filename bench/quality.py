@@ -285,25 +285,35 @@ def rejudge(results: list[Result], thresholds: Thresholds, ids: dict[int, int]) 
 
 
 def calibrate(queries: list[Query], results: list[Result], ids: dict[int, int]) -> Thresholds:
-    """Thresholds chosen on the calibration half only."""
+    """Thresholds chosen on the calibration half only.
+
+    `answer` and `margin`: the most paraphrases answered as the bot's own while at most
+    10% of near misses are. `prompt`: the highest bar that still gets 75% of paraphrases
+    the right answer (own or named), so as few near misses as possible get a named
+    answer; where 75% is out of reach, the bar with the most right answers less strict
+    near misses.
+    """
     chosen = [i for i, q in enumerate(queries) if q.half == "calibration"]
-    cq = [queries[i] for i in chosen]
-    scores = sorted({round(c.score, 3) for i in chosen for c in results[i].candidates[:1]})
-    grid = [s for s in scores if s > 0]
-    best: tuple[float, Thresholds] | None = None
-    for prompt in grid[:: max(1, len(grid) // 60)]:
-        for answer in [a for a in grid[:: max(1, len(grid) // 40)] if a >= prompt]:
-            for margin in (0.0, 0.005, 0.01, 0.015, 0.02, 0.03, 0.04, 0.06):
-                t = Thresholds(prompt=prompt, answer=answer, margin=margin)
-                f = figures(cq, rejudge([results[i] for i in chosen], t, ids), ids)
-                if f.miss_own > 0.1 * f.misses:
-                    continue
-                value = f.right / f.paraphrases - (f.miss_own + f.miss_named) / f.misses
-                value += 0.5 * min(0, f.right / f.paraphrases - 0.75)  # prefer meeting 75%
-                if best is None or value > best[0] + 1e-9:
-                    best = (value, t)
-    assert best is not None
-    return best[1]
+    cq, cr = [queries[i] for i in chosen], [results[i] for i in chosen]
+    grid = sorted({round(r.candidates[0].score, 3) for r in cr if r.candidates})
+    best_own: tuple[int, float, float] | None = None
+    for answer in grid:
+        for margin in (0.0, 0.005, 0.01, 0.02, 0.03, 0.04):
+            t = Thresholds(prompt=min(grid), answer=answer, margin=margin)
+            f = figures(cq, rejudge(cr, t, ids), ids)
+            if f.miss_own <= 0.1 * f.misses and (best_own is None or f.right_own > best_own[0]):
+                best_own = (f.right_own, answer, margin)
+    assert best_own is not None
+    _, answer, margin = best_own
+    fallback: tuple[float, float] | None = None
+    for prompt in sorted((p for p in grid if p <= answer), reverse=True):
+        f = figures(cq, rejudge(cr, Thresholds(prompt, answer, margin), ids), ids)
+        if f.right >= 0.75 * f.paraphrases:
+            return Thresholds(prompt, answer, margin)
+        value = f.right / f.paraphrases - (f.miss_own + f.miss_named) / f.misses
+        if fallback is None or value > fallback[0]:
+            fallback = (value, prompt)
+    return Thresholds(fallback[1] if fallback else answer, answer, margin)
 
 
 def run(

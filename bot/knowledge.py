@@ -56,6 +56,7 @@ class Knowledge:
         self.examples: dict[int, ExampleTexts] = {}
         self.watermark: datetime | None = None
         self.unembedded: set[int] = set()  # accepted, but no vectors yet: found by words only
+        self._auto_embed = True  # a refresh embeds a few of those itself
         self._lock = threading.Lock()
         self._began = 0  # when the last finished look at the database began (monotonic ns)
         self._queries: OrderedDict[str, np.ndarray | None] = OrderedDict()
@@ -147,7 +148,7 @@ class Knowledge:
 
     def _embed_missing(self, connection: Connection) -> None:
         """Embed a few examples that nobody embedded yet; leave a backlog to `afina embed`."""
-        if self.embedder is None or not self.unembedded:
+        if self.embedder is None or not self.unembedded or not self._auto_embed:
             return
         if len(self.unembedded) > vectors.EMBED_ON_REFRESH:
             logger.warning(
@@ -167,6 +168,15 @@ class Knowledge:
             self.dense.add(key, vectors.index_rows(rows))
             self.unembedded.discard(key)
 
+    def backlog(self) -> int:
+        """How many accepted examples lack fresh vectors (a refresh that embeds none itself)."""
+        self._auto_embed = False
+        try:
+            self.refresh()
+        finally:
+            self._auto_embed = True
+        return len(self.unembedded)
+
     def embed_backlog(self, *, progress: Callable[[int], None] | None = None) -> int:
         """Embed every accepted example still without fresh vectors (`afina embed`); how many.
 
@@ -175,7 +185,7 @@ class Knowledge:
         """
         if self.embedder is None:
             return 0
-        self.refresh()
+        self.backlog()
         with self._lock:
             todo = [self.examples[key] for key in sorted(self.unembedded) if key in self.examples]
         for start in range(0, len(todo), vectors.EMBED_BATCH * 4):

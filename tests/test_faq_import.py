@@ -125,6 +125,7 @@ def test_an_import_is_undone_as_a_batch(
     }
     assert "3–5 days" not in run(capsys, "ask", "Do you ship to Italy?").out
     listed = run(capsys, "import", "--batches")
-    assert "one.csv" in listed.out and "two.csv" in listed.out and "by console:" in listed.out
+    assert "#1 one.csv · 1 examples" in listed.out and "undone by console:" in listed.out
+    assert "#2 two.csv" in listed.out
     again = run(capsys, "import", "--undo", "1")
     assert again.code == 1 and "already undone" in again.err

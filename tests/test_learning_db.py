@@ -112,6 +112,7 @@ def test_a_changed_embedder_embeds_again_instead_of_mixing_vectors(
     monkeypatch.setenv("EMBEDDINGS_MODEL", "fake-embed")
     monkeypatch.setenv("OPENAI_BASE_URL", fake_openai.base_url)
     monkeypatch.setenv("EMBEDDINGS_API_KEY", "sk-test")
+    monkeypatch.setenv("RETRIEVAL_MIN_SCORE", "0.5")  # the fake's vectors: not e5's scale
     embedded = run(capsys, "embed")
     assert embedded.code == 0, embedded.err
     assert "Embedded 1 examples with openai:fake-embed" in embedded.out

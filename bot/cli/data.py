@@ -184,17 +184,9 @@ def _batches() -> None:
     if not rows:
         console.print("Nothing was imported yet.")
         return
-    table = Table(title="imports")
-    for name in ("batch", "file", "examples", "by", "when", "undone"):
-        table.add_column(name)
     for row in rows:
-        undone = f"by {row.undone_by}" if row.undone_at else ""
-        table.add_row(
-            f"#{row.id}",
-            row.name,
-            str(row.imported),
-            row.created_by,
-            f"{row.created_at:%Y-%m-%d %H:%M}",
-            undone,
+        undone = f" · undone by {row.undone_by}" if row.undone_at else ""
+        console.print(
+            f"#{row.id} {row.name} · {row.imported} examples · by {row.created_by} · "
+            f"{row.created_at:%Y-%m-%d %H:%M} UTC{undone}"
         )
-    console.print(table)

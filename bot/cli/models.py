@@ -22,11 +22,11 @@ def migrate() -> None:
     knowledge = the_core.knowledge
     if knowledge.embedder is None:
         return
-    knowledge.refresh()
-    if not knowledge.unembedded:
+    backlog = knowledge.backlog()
+    if not backlog:
         return
     try:
-        with progress_bar(len(knowledge.unembedded), "embedding") as advance:
+        with progress_bar(backlog, "embedding") as advance:
             done = knowledge.embed_backlog(progress=advance)
     except EmbeddingError as exc:  # a deploy must not fail on an unreachable embeddings API
         console.print(f"Could not embed the examples yet ({exc}); `afina embed` retries.")

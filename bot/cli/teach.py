@@ -198,7 +198,6 @@ def embed() -> None:
     if knowledge.embedder is None:
         console.print("EMBEDDINGS_BACKEND=none: examples are found by their words only.")
         return
-    knowledge.refresh()
-    with progress_bar(len(knowledge.unembedded), "embedding") as advance:
+    with progress_bar(knowledge.backlog(), "embedding") as advance:
         done = knowledge.embed_backlog(progress=advance)
     console.print(f"Embedded {done} examples with {knowledge.embedder.tag}.")
