@@ -32,6 +32,7 @@ from bot.matching import Known, fuse
 from bot.retrieval import Index
 from bot.store import IndexRow
 from bot.tables import ExampleStatus, utcnow
+from bot.text import normal_form
 from bot.vectors import ExampleTexts
 
 logger = logging.getLogger(__name__)
@@ -249,13 +250,19 @@ class Knowledge:
                 dense.update(
                     {key: self.dense.score(key, vector) for key in candidates - dense.keys()}
                 )
+            asked = normal_form(question)
             found = []
             for key in candidates:
                 example = self.examples.get(key)
                 if example is None:
                     continue
-                score = fuse(dense.get(key, 0.0) if vector is not None else None, lexical.of(key))
+                words = lexical.of(key)
+                score = fuse(dense.get(key, 0.0) if vector is not None else None, words)
                 if score >= min_score:
-                    found.append(Known(key, example.question, example.answer, score))
+                    exact = any(
+                        normal_form(text) == asked
+                        for text in (example.question, *example.phrasings)
+                    )
+                    found.append(Known(key, example.question, example.answer, score, words, exact))
         found.sort(key=lambda known: (-known.score, known.example_id))
         return found[:k]

@@ -19,6 +19,9 @@ scores as high as a paraphrase. So a score alone is never enough to be sure:
   so the person can tell when it is not their question;
 - **abstained**: nothing clears `prompt` — "I don't know that one yet".
 
+A question asked exactly as taught (up to case, accents and punctuation) is always
+answered as the bot's own.
+
 `prompt` is also the bar for entering the few-shot prompt of a real model.
 The numbers are calibrated with `bench/quality.py --calibrate` on half of its
 facts and checked on the other half; `none` (words only) has its own scale.
@@ -48,10 +51,15 @@ class Thresholds:
 
 
 CALIBRATED = {
-    "local": Thresholds(prompt=0.865, answer=0.935, margin=0.02),
+    # `bench/quality.py --calibrate` on the calibration half of bench/data/quality.json
+    # (22 facts, 88 paraphrases, 26 near misses); the margin came out 0 there: a lead
+    # over the runner-up did not tell paraphrases from near misses any better than the
+    # score did, so the answer bar does the work. Held-out half: see the README.
+    "local": Thresholds(prompt=0.817, answer=0.888, margin=0.0),
     # An unknown embedding model: the same cosine-scale bars; calibrate yours with
     # `bench/quality.py --calibrate` and set the three settings.
-    "openai": Thresholds(prompt=0.865, answer=0.935, margin=0.02),
+    "openai": Thresholds(prompt=0.817, answer=0.888, margin=0.0),
+    # Words only: set by hand (its calibration answers almost nothing at all).
     "none": Thresholds(prompt=0.35, answer=0.6, margin=0.1),
 }
 
@@ -83,6 +91,8 @@ class Known:
     question: str
     answer: str
     score: float
+    lexical: float = 0.0  # the word index's own score, for "near-identical" checks
+    exact: bool = False  # the question is one of the example's wordings, up to case and accents
 
 
 @dataclass(frozen=True)
@@ -97,6 +107,8 @@ def judge(matches: list[Known], thresholds: Thresholds) -> Verdict:
     if not matches or matches[0].score < thresholds.prompt:
         return Verdict(ReplyOutcome.abstained, None, 0.0)
     best = matches[0]
+    if best.exact:  # asked exactly as taught: what the team taught is what it says
+        return Verdict(ReplyOutcome.answered, best, 1.0)
     same = normal_form(best.answer)
     runner_up = next((m.score for m in matches[1:] if normal_form(m.answer) != same), None)
     margin = best.score - (thresholds.prompt if runner_up is None else runner_up)
