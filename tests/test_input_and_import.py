@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import re
-
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -131,5 +130,7 @@ def test_console_chat_teaches_with_slash_commands(core: Any) -> None:
     text = "\n".join(out)
     assert "Nothing to rate yet" in text
     assert "learned" in text
-    assert re.search(r"afina › (If you mean “What is the zorblat club\?”: )?Our loyalty club 🌱", text)
+    assert re.search(
+        r"afina › (If you mean “What is the zorblat club\?”: )?Our loyalty club 🌱", text
+    )
     assert "Unknown command /bogus" in text

@@ -27,6 +27,7 @@ from bot.db import session_scope
 from bot.deliveries import KEPT
 from bot.errors import BadInput
 from bot.tables import ProcessedEvent, RunState, TuningRun, utcnow
+from tests.demo_data import with_demo
 from tests.fakes.openai_server import FakeOpenAI
 from tests.tuning_support import add_example, rows
 from tuning.runs import Runs
@@ -82,6 +83,7 @@ def test_the_retrain_starts_only_when_enough_is_new(
     make_settings: Any, openai_env: FakeOpenAI
 ) -> None:
     core = build_core(make_settings(retrain_min_new_examples=40))
+    with_demo(core.settings.resolved_database_url)
     runs = Runs(core)
     # Ticks after the real clock, so runs created now belong to none of them.
     first_tick = next_monday_3am(utcnow())

@@ -13,6 +13,7 @@ from bot.config import Settings
 from bot.db import session_scope
 from bot.tables import utcnow
 from tests.cli import run
+from tests.demo_data import with_demo
 from tuning.runs import Runs
 from tuning.schedule import RETRAIN_JOB, Scheduler
 
@@ -20,6 +21,7 @@ from tuning.schedule import RETRAIN_JOB, Scheduler
 def test_a_fresh_database_says_no_worker_has_scheduled_jobs_yet(
     capsys: pytest.CaptureFixture[str], database_url: str
 ) -> None:
+    assert run(capsys, "demo").code == 0
     shown = run(capsys, "status")
     assert shown.code == 0, shown.err
     assert "no worker has scheduled jobs yet" in shown.out
@@ -42,6 +44,7 @@ def test_a_fresh_database_says_no_worker_has_scheduled_jobs_yet(
 def test_status_reads_the_schedule_a_stopped_worker_left(
     capsys: pytest.CaptureFixture[str], settings: Settings
 ) -> None:
+    with_demo(settings.resolved_database_url)
     core = build_core(settings)
     runs = Runs(core)
     runs.follow(runs.start()[0].id or 0)  # a promoted offline run

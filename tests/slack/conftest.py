@@ -15,6 +15,7 @@ from bot.app import Core, build_core
 from bot.channels.slack import build_slack_app
 from bot.channels.slack.answer import Pacing
 from bot.config import Settings
+from tests.demo_data import with_demo
 from tests.fakes.http import Recorded, Response
 from tests.fakes.openai_server import FakeOpenAI
 from tests.fakes.slack_server import BOT_TOKEN, SIGNING_SECRET, FakeSlack, event, signed
@@ -116,6 +117,7 @@ def start_bot(slack_settings: Any, fake_slack: FakeSlack) -> Iterator[Any]:
     def start(pacing: Pacing = WHOLE, **overrides: Any) -> Bot:
         settings = slack_settings(**overrides)
         core = build_core(settings)
+        with_demo(settings.resolved_database_url)  # a bot with something to say
         app = build_slack_app(core, settings, pacing=pacing)
         bot = Bot(app, core, fake_slack, settings)
         started.append(bot)
