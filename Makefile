@@ -8,9 +8,10 @@ test:
 lint:
 	.venv/bin/ruff check bot tuning tests bench && .venv/bin/ruff format --check bot tuning tests bench && .venv/bin/mypy
 bench:
-	.venv/bin/python bench/responder.py
-	.venv/bin/python bench/tuning.py
-	.venv/bin/python bench/slack.py
-	.venv/bin/python bench/telegram.py
-	.venv/bin/python bench/serve.py
-	.venv/bin/python bench/local_train.py
+	.venv/bin/python -m bench.responder
+	.venv/bin/python -m bench.quality
+	.venv/bin/python -m bench.tuning
+	.venv/bin/python -m bench.slack
+	.venv/bin/python -m bench.telegram
+	.venv/bin/python -m bench.serve
+	.venv/bin/python -m bench.local_train

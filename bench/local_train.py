@@ -4,9 +4,9 @@ Without `--model` it builds the tiny test model (a few seconds) and trains it
 on the demo brand's examples on the CPU; with `--model` it trains that model,
 on CUDA when a GPU is there:
 
-    .venv/bin/python bench/local_train.py
-    .venv/bin/python bench/local_train.py --model /models/Qwen2.5-0.5B-Instruct --steps 50
-    .venv/bin/python bench/local_train.py --model Qwen/Qwen2.5-0.5B-Instruct --method dpo --json
+    .venv/bin/python -m bench.local_train
+    .venv/bin/python -m bench.local_train --model /models/Qwen2.5-0.5B-Instruct --steps 50
+    .venv/bin/python -m bench.local_train --model Qwen/Qwen2.5-0.5B-Instruct --method dpo --json
 
 It runs the same trainer as `afina train --provider local` (in this process, so
 peak memory is this process's) and prints its figures. A hub id must already
@@ -26,15 +26,11 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-# bench/tuning.py sits beside this file: its folder must not shadow the `tuning` package.
-sys.path.pop(0)
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
+from bot.backends import hf
 from bot.config import Settings
 from bot.demo import DEMO_VOICE, demo_examples
 from bot.errors import AfinaError
-from bot.models import hf
-from tuning.local_run import RunFolder, TrainSpec
+from tuning.local.folder import RunFolder, TrainSpec
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -89,14 +85,14 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 
 
 def tiny_model(folder: Path) -> Path:
-    from tuning.tiny import build_tiny_model, demo_texts
+    from tests.support.tiny import build_tiny_model, demo_texts
 
     return build_tiny_model(folder, demo_texts())
 
 
 def train(args: argparse.Namespace, model: str, work: Path) -> dict[str, Any]:
     """One run of the real trainer on the demo examples; its summary plus wall time."""
-    from tuning.local_train import run
+    from tuning.local.train import run
 
     folder = RunFolder(work / "run")
     folder.path.mkdir()
@@ -153,7 +149,7 @@ def write_examples(path: Path, method: str) -> Path:
 
 def answer_speed(model: str, adapter: str, tokens: int) -> dict[str, Any]:
     """Time one greedy answer from the in-process backend with the new adapter loaded."""
-    from bot.models.transformers_chat import TransformersChat
+    from bot.backends.transformers_chat import TransformersChat
 
     settings = Settings(_env_file=None, local_base_model=model, max_answer_tokens=tokens)
     chat = TransformersChat(settings)

@@ -1,8 +1,8 @@
 """Does what a reviewer teaches carry over to other wordings, and does the bot never bluff?
 
-    .venv/bin/python bench/quality.py                         # bench/data/quality.json
-    .venv/bin/python bench/quality.py --data other.json       # another set, same shape
-    .venv/bin/python bench/quality.py --calibrate             # also search the thresholds
+    .venv/bin/python -m bench.quality                         # bench/data/quality.json
+    .venv/bin/python -m bench.quality --data other.json       # another set, same shape
+    .venv/bin/python -m bench.quality --calibrate             # also search the thresholds
 
 Each fact is taught through the real path: its question is asked (`Responder.answer`,
 what `afina ask` runs), then a reviewer corrects the reply (`bot.feedback.give`, what
@@ -41,12 +41,12 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bot.app import Core, build_core
+from bot.backends.examples import CANDIDATES
 from bot.config import Settings
 from bot.db import session_scope
 from bot.feedback import give
 from bot.matching import Known, Thresholds, judge, thresholds_for
 from bot.messages import Incoming
-from bot.models.examples import CANDIDATES
 from bot.retrieval import Index
 from bot.tables import FeedbackKind, Reply, ReplyOutcome
 

@@ -1,8 +1,8 @@
 """Prompt-building speed with 100,000 accepted examples, each with its stored vectors.
 
-    .venv/bin/python bench/responder.py                 # 100,000 examples, 1,000 questions
-    .venv/bin/python bench/responder.py --examples 20000 --questions 200
-    .venv/bin/python bench/responder.py --ask-examples 0   # skip the `afina ask` timing
+    .venv/bin/python -m bench.responder                 # 100,000 examples, 1,000 questions
+    .venv/bin/python -m bench.responder --examples 20000 --questions 200
+    .venv/bin/python -m bench.responder --ask-examples 0   # skip the `afina ask` timing
 
 Builds a SQLite database in a temp folder with every example's question and answer
 vectors stored as `afina embed` stores them (random unit vectors tagged with the local

@@ -1,8 +1,8 @@
 """How many Slack events a second `afina serve` takes, with 1 and with 2 worker processes.
 
-    .venv/bin/python bench/serve.py                          # about a minute
-    .venv/bin/python bench/serve.py --events 2000 --clients 16
-    TEST_DATABASE_URL=postgresql://… .venv/bin/python bench/serve.py   # an existing server
+    .venv/bin/python -m bench.serve                          # about a minute
+    .venv/bin/python -m bench.serve --events 2000 --clients 16
+    TEST_DATABASE_URL=postgresql://… .venv/bin/python -m bench.serve   # an existing server
 
 Signed `app_mention` events are POSTed to `/slack/events` of `afina serve` (the real
 command, a real process) by `--clients` concurrent senders, one connection per request
@@ -35,7 +35,6 @@ import re
 import signal
 import statistics
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -46,12 +45,10 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from sqlalchemy import create_engine, text
 
-from tests.fakes.slack_server import BOT_TOKEN, BOT_USER, SIGNING_SECRET, event, message, signed
-from tests.processes import AFINA, free_port, wait_for
+from tests.support.processes import AFINA, free_port, wait_for
+from tests.support.slack_server import BOT_TOKEN, BOT_USER, SIGNING_SECRET, event, message, signed
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_THROWAWAY = ROOT.parent / "shared" / "scripts" / "pg-throwaway"
@@ -61,7 +58,7 @@ KNOWLEDGE_SETTLES_S = 5.5  # the core re-reads examples younger than 5 s on ever
 
 # --- the fake Slack Web API, in its own process ---------------------------------------
 def serve_fake_slack(conn: Connection) -> None:
-    from tests.fakes.slack_server import FakeSlack
+    from tests.support.slack_server import FakeSlack
 
     fake = FakeSlack()
     fake.start()

@@ -1,7 +1,7 @@
 """What the Slack channel costs per event, and how it holds up when 200 questions arrive at once.
 
-    .venv/bin/python bench/slack.py                 # both parts, about a minute
-    .venv/bin/python bench/slack.py --only b --burst 300
+    .venv/bin/python -m bench.slack                 # both parts, about a minute
+    .venv/bin/python -m bench.slack --only b --burst 300
 
 (a) Per-event overhead. Signed `app_mention` requests go one after another into the real
     bolt `App.dispatch`, each answered by the whole path (event id recorded once, the core
@@ -30,7 +30,6 @@ import json
 import multiprocessing
 import os
 import statistics
-import sys
 import tempfile
 import threading
 import time
@@ -41,8 +40,6 @@ from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
 from slack_bolt import App, BoltRequest, Say
 from slack_sdk import WebClient
 
@@ -50,9 +47,9 @@ from bot.app import Core, build_core
 from bot.channels.slack import build_slack_app, slack_asgi
 from bot.config import Settings
 from bot.messages import Incoming
-from bot.models.base import ChatMessages, Completion, OnDelta
-from bot.responder import Responder
-from tests.fakes.slack_server import (
+from tests.support.models import FakeModel, with_model
+from tests.support.processes import free_port, listening, wait_for
+from tests.support.slack_server import (
     BOT_TOKEN,
     BOT_USER,
     SIGNING_SECRET,
@@ -60,40 +57,9 @@ from tests.fakes.slack_server import (
     message,
     signed,
 )
-from tests.processes import free_port, listening, wait_for
 
-ANSWER = "Free on orders over €35 🌱 Below that it's €3.95 in mainland Spain (24–48h)."
 KNOWLEDGE_SETTLES_S = 5.5  # the core re-reads examples younger than 5 s on every answer
 RATIO_TARGET = 1.5
-
-
-class FakeModel:
-    """A model that waits `delay_s`, then streams a fixed answer in word-sized pieces."""
-
-    name = "bench"
-
-    def __init__(self, delay_s: float) -> None:
-        self.delay_s = delay_s
-
-    def complete(
-        self, messages: ChatMessages, *, model: str, on_delta: OnDelta | None = None
-    ) -> Completion:
-        if self.delay_s:
-            time.sleep(self.delay_s)
-        if on_delta is not None:
-            for word in ANSWER.split(" "):
-                on_delta(word + " ")
-        return Completion(ANSWER + " ", "bench", 20, 20)
-
-
-def with_model(core: Core, model: FakeModel) -> Core:
-    responder = Responder(
-        settings=core.settings,
-        engine=core.engine,
-        knowledge=core.knowledge,
-        backends=lambda _name: model,
-    )
-    return Core(core.settings, core.engine, core.knowledge, responder)
 
 
 def bench_settings(home: Path, api_url: str) -> Settings:
@@ -113,7 +79,7 @@ def mention_body(n: int, event_id_prefix: str) -> str:
 
 # --- the fake Slack, in its own process -------------------------------------------
 def serve_fake_slack(conn: Connection) -> None:
-    from tests.fakes.slack_server import FakeSlack
+    from tests.support.slack_server import FakeSlack
 
     fake = FakeSlack()
     fake.start()
@@ -215,7 +181,7 @@ def verdict(ratio: float) -> str:
 def per_event(events: int, home: Path, fake: Remote, api_url: str) -> dict[str, float]:
     seeded = time.monotonic()
     settings = bench_settings(home, api_url)
-    core = with_model(build_core(settings), FakeModel(0.0))
+    core = with_model(build_core(settings), FakeModel())
     ours_pool, bare_pool = Counting(), Counting()
     ours = build_slack_app(core, settings, executor=ours_pool)
     bare = bare_app(api_url, bare_pool)
@@ -268,7 +234,7 @@ def serve_app(conn: Connection, home: str, api_url: str, port: int, delay_s: flo
 
     logging.basicConfig(level=logging.WARNING)
     settings = bench_settings(Path(home), api_url)
-    core = with_model(build_core(settings), FakeModel(delay_s))
+    core = with_model(build_core(settings), FakeModel(delay_s=delay_s))
     app = build_slack_app(core, settings)
     server = uvicorn.Server(
         uvicorn.Config(slack_asgi(app), host="127.0.0.1", port=port, log_level="warning")

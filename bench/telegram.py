@@ -1,7 +1,7 @@
 """What the Telegram channel costs per update, and how it holds up when 200 chats write at once.
 
-    .venv/bin/python bench/telegram.py                  # both parts, well under a minute
-    .venv/bin/python bench/telegram.py --updates 300 --burst 200
+    .venv/bin/python -m bench.telegram                  # both parts, well under a minute
+    .venv/bin/python -m bench.telegram --updates 300 --burst 200
 
 (a) Per-update overhead. Private text updates go one after another into the real
     `Application.process_update` of the bot `build_telegram_app` makes, each answered by
@@ -32,7 +32,6 @@ import json
 import multiprocessing
 import os
 import statistics
-import sys
 import tempfile
 import time
 import urllib.request
@@ -40,10 +39,6 @@ from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
-
-# This file is called telegram.py: its own folder must not shadow the `telegram` library.
-sys.path.pop(0)
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes, MessageHandler
@@ -54,9 +49,8 @@ from bot.channels.telegram import build_telegram_app
 from bot.channels.telegram.app import CONCURRENT_ANSWERS, poll, started
 from bot.config import Settings
 from bot.messages import Incoming
-from bot.models.base import ChatMessages, Completion, OnDelta
-from bot.responder import Responder
-from tests.fakes.telegram_server import (
+from tests.support.models import ANSWER, FakeModel, with_model
+from tests.support.telegram_server import (
     TOKEN,
     FakeTelegram,
     message_update,
@@ -64,40 +58,13 @@ from tests.fakes.telegram_server import (
     user,
 )
 
-ANSWER = "Free on orders over €35 🌱 Below that it's €3.95 in mainland Spain (24–48h)."
 KNOWLEDGE_SETTLES_S = 5.5  # the core re-reads examples younger than 5 s on every answer
 BURST_TARGET_S, RATIO_TARGET = 3.0, 1.5
 
 
-class FakeModel:
-    """A model that answers ANSWER after `seconds`, streaming it in four pieces."""
-
-    name = "bench"
-
-    def __init__(self, seconds: float) -> None:
-        self.seconds = seconds
-
-    def complete(
-        self, messages: ChatMessages, *, model: str, on_delta: OnDelta | None = None
-    ) -> Completion:
-        words = ANSWER.split(" ")
-        step = max(1, len(words) // 4)
-        pieces = [" ".join(words[i : i + step]) + " " for i in range(0, len(words), step)]
-        for piece in pieces:
-            if self.seconds:
-                time.sleep(self.seconds / len(pieces))
-            if on_delta is not None:
-                on_delta(piece)
-        return Completion(text=ANSWER, model_id=model, prompt_tokens=50, completion_tokens=20)
-
-
 def core_with_model(settings: Settings, seconds: float) -> Core:
-    core = build_core(settings)
-    model = FakeModel(seconds)
-    core.responder = Responder(
-        settings=settings, engine=core.engine, knowledge=core.knowledge, backends=lambda _: model
-    )
-    return core
+    """The bot's core answering ANSWER after `seconds`, streamed in four pieces."""
+    return with_model(build_core(settings), FakeModel(delay_s=seconds, pieces=4, spread=True))
 
 
 # --- the fake Bot API, in its own process -------------------------------------------

@@ -1,8 +1,8 @@
 """Speed and cost of retraining: a million-row export, and ten weekly retrains.
 
-    .venv/bin/python bench/tuning.py                 # everything (about two minutes)
-    .venv/bin/python bench/tuning.py --rows 200000   # a smaller export
-    .venv/bin/python bench/tuning.py --db /tmp/x.db  # keep the generated database for next time
+    .venv/bin/python -m bench.tuning                 # everything (about two minutes)
+    .venv/bin/python -m bench.tuning --rows 200000   # a smaller export
+    .venv/bin/python -m bench.tuning --db /tmp/x.db  # keep the generated database for next time
 
 1. Export: 1,000,000 accepted examples stored in SQLite are exported to SFT
    JSONL by `tuning.dataset.build_dataset` (redaction, dedupe, validation,
@@ -33,7 +33,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 
 QUESTIONS = [
     "How much is shipping to {city}?",
@@ -211,10 +210,11 @@ def child(kind: str, db: Path, out: Path) -> None:
 
 def in_child(kind: str, db: Path, out: Path) -> dict[str, Any]:
     done = subprocess.run(
-        [sys.executable, __file__, "--child", kind, "--db", str(db), "--out", str(out)],
+        [sys.executable, "-m", "bench.tuning", "--child", kind, "--db", str(db), "--out", str(out)],
         check=True,
         capture_output=True,
         text=True,
+        cwd=ROOT,  # where `bench` and `tests` are found
     )
     return dict(json.loads(done.stdout.strip().splitlines()[-1]))
 
@@ -254,7 +254,7 @@ def retrain_bench(work: Path, weeks: int = 10, per_week: int = 200) -> None:
     from bot.config import Settings
     from bot.db import session_scope
     from bot.importer import import_pairs
-    from tests.fakes.openai_server import FakeOpenAI
+    from tests.support.openai_server import FakeOpenAI
     from tuning.runs import Runs
 
     fake = FakeOpenAI().start()

@@ -9,11 +9,11 @@ from functools import cache
 from sqlalchemy.engine import Engine
 
 from bot import store
+from bot.backends.base import ModelBackend
 from bot.config import Settings, get_settings
 from bot.db import make_engine, migrate, session_scope
 from bot.embeddings import make_embedder
 from bot.knowledge import Knowledge
-from bot.models.base import ModelBackend
 from bot.posts import PostLog
 from bot.responder import Responder
 
@@ -57,15 +57,15 @@ class BackendCache:
     @cache  # noqa: B019  (one BackendCache per process; the cache is the point)
     def get(self, name: str) -> ModelBackend:
         if name == "openai":
-            from bot.models.openai_chat import OpenAIChat
+            from bot.backends.openai_chat import OpenAIChat
 
             return OpenAIChat(self.settings)
         if name == "examples":
-            from bot.models.examples import ExamplesBackend
+            from bot.backends.examples import ExamplesBackend
 
             return ExamplesBackend(self.knowledge, self.settings)
         if name == "transformers":
-            from bot.models.transformers_chat import TransformersChat
+            from bot.backends.transformers_chat import TransformersChat
 
             return TransformersChat(self.settings, find_adapter=self.adapter_path)
         raise ValueError(f"unknown model backend {name!r}")

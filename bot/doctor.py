@@ -36,8 +36,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 from pydantic import SecretStr
 
+from bot.backends import hf
 from bot.config import Settings
-from bot.models import hf
 
 logger = logging.getLogger(__name__)
 
@@ -565,7 +565,7 @@ class _Doctor:
         if problem:
             self.add("lora server", "fail", f"LORA_SERVER_URL {problem}")
             return
-        # The same rule as tuning.lora_server.base_url: with or without /v1, one server.
+        # The same rule as tuning.local.lora_server.base_url: with or without /v1, one server.
         base = url.rstrip("/").removesuffix("/v1")
         where = show_url(base)
         if not self.reach:

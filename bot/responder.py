@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from sqlalchemy.engine import Engine
 
 from bot import store, tokens
+from bot.backends.base import ChatMessages, Completion, ModelBackend, ModelError, OnDelta
 from bot.config import Settings
 from bot.db import write_transaction
 from bot.deliveries import first_delivery
@@ -25,7 +26,6 @@ from bot.errors import AfinaError, Repeated
 from bot.knowledge import Knowledge
 from bot.matching import Known, thresholds_for, used_examples
 from bot.messages import Incoming, Reply
-from bot.models.base import ChatMessages, Completion, ModelBackend, ModelError, OnDelta
 from bot.posts import PostLog
 from bot.tables import ReplyOutcome
 from bot.text import clean_message

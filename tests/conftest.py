@@ -18,9 +18,9 @@ from sqlalchemy import create_engine, text
 
 from bot.app import Core, build_core
 from bot.config import Settings, get_settings
-from tests.fakes.openai_server import FakeOpenAI
-from tests.fakes.slack_server import FakeSlack
-from tests.fakes.telegram_server import FakeTelegram
+from tests.support.openai_server import FakeOpenAI
+from tests.support.slack_server import FakeSlack
+from tests.support.telegram_server import FakeTelegram
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 PG_SKIP = "PostgreSQL case: set TEST_DATABASE_URL (`.ci/run` starts a throwaway server)"

@@ -7,7 +7,7 @@ from sqlmodel import Session, select
 
 from bot.db import make_engine
 from bot.tables import Example, ExampleStatus, Feedback, Message, ModelVersion, Reply
-from tests.cli import run
+from tests.support.cli import run
 
 CORRECTION = "The Zorblat Club is our free loyalty club: 1 point per euro, 100 points = 5 € off."
 

@@ -21,12 +21,12 @@ from sqlmodel import Session
 
 from bot.db import make_engine
 from bot.tables import ModelVersion
-from tests.cli import Result, run
-from tests.fakes.http import FakeServer, Recorded, Response
-from tests.fakes.openai_server import FakeOpenAI
-from tests.fakes.slack_server import APP_TOKEN, BOT_TOKEN, FakeSlack
-from tests.fakes.telegram_server import TOKEN, FakeTelegram
-from tests.processes import AFINA
+from tests.support.cli import Result, run
+from tests.support.http import FakeServer, Recorded, Response
+from tests.support.openai_server import FakeOpenAI
+from tests.support.processes import AFINA
+from tests.support.slack_server import APP_TOKEN, BOT_TOKEN, FakeSlack
+from tests.support.telegram_server import TOKEN, FakeTelegram
 
 SIGNING_SECRET = "0123456789abcdef0123456789abcdef"  # Slack's shape: 32 hex characters
 

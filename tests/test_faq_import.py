@@ -9,7 +9,7 @@ from sqlmodel import Session, select
 
 from bot.db import make_engine
 from bot.tables import Example, ExampleStatus, ImportBatch
-from tests.cli import run
+from tests.support.cli import run
 
 
 def examples(url: str) -> list[Example]:

@@ -13,7 +13,7 @@ from bot.errors import BadInput
 from bot.feedback import Result, give, review
 from bot.messages import Incoming
 from bot.tables import Example, ExampleStatus, FeedbackKind
-from tests.fakes.openai_server import FakeOpenAI
+from tests.support.openai_server import FakeOpenAI
 
 
 def ask(core: Any, text: str, user: str = "console:ana", chat: str = "c1") -> Any:

@@ -13,7 +13,7 @@ from sqlmodel import Session, func, select
 from bot.db import make_engine, session_scope
 from bot.messages import Incoming
 from bot.tables import Example, Message, ModelVersion
-from tests.cli import run
+from tests.support.cli import run
 
 
 def count(url: str, model: type) -> int:

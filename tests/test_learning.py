@@ -206,7 +206,7 @@ def test_words_only_backend_still_learns_and_abstains(make_settings: object) -> 
 def test_a_thumbs_up_on_an_error_notice_teaches_nothing(
     make_settings: object, fake_openai: object, kind: FeedbackKind
 ) -> None:
-    from tests.fakes.openai_server import FakeOpenAI
+    from tests.support.openai_server import FakeOpenAI
 
     assert isinstance(fake_openai, FakeOpenAI)
     fake_openai.fail(500, times=5)

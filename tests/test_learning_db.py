@@ -15,8 +15,8 @@ from bot.config import Settings
 from bot.db import alembic_config, make_engine, migrate, session_scope
 from bot.embeddings import LOCAL_TAG, LocalE5
 from bot.tables import Example, ExampleStatus, ExampleVector, Reply, ReplyOutcome
-from tests.cli import run
-from tests.fakes.openai_server import FakeOpenAI
+from tests.support.cli import run
+from tests.support.openai_server import FakeOpenAI
 
 
 def test_the_migration_keeps_existing_replies_and_examples(database_url: str) -> None:

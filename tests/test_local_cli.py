@@ -18,9 +18,9 @@ import pytest
 from sqlalchemy import create_engine
 from sqlmodel import Session, col, select
 
-from bot.models import hf
+from bot.backends import hf
 from bot.tables import ModelVersion, Reply, RunState, TuningRun
-from tests.cli import Result, run
+from tests.support.cli import Result, run
 
 pytestmark = pytest.mark.skipif(
     not all(find_spec(name) for name in hf.TRAIN_MODULES),
@@ -30,7 +30,7 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture
 def local_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
-    from tuning.tiny import build_tiny_model, demo_texts
+    from tests.support.tiny import build_tiny_model, demo_texts
 
     tiny = build_tiny_model(tmp_path / "tiny", demo_texts())
     url = f"sqlite:///{tmp_path / 'afina.db'}"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tuning.local_data import BadTrainingFile, read_rows
+from tuning.local.data import BadTrainingFile, read_rows
 
 
 def write(path: Path, *rows: object) -> Path:

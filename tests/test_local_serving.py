@@ -19,16 +19,16 @@ import pytest
 
 from bot import store
 from bot.app import build_core
+from bot.backends.base import ModelError
+from bot.backends.transformers_chat import TransformersChat
 from bot.config import Settings
 from bot.db import session_scope
 from bot.messages import Incoming
-from bot.models.base import ModelError
-from bot.models.transformers_chat import TransformersChat
 from bot.tables import ModelVersion
-from tests.fakes.lora_server import FakeLoraServer
-from tuning import lora_server
+from tests.support.lora_server import FakeLoraServer
+from tuning.local import lora_server
+from tuning.local.provider import LocalProvider
 from tuning.providers.base import JobSpec, ProviderError
-from tuning.providers.local import LocalProvider
 
 
 @pytest.fixture

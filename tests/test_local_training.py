@@ -23,16 +23,16 @@ import pytest
 
 from bot import store
 from bot.app import build_core
+from bot.backends import hf
 from bot.config import Settings
 from bot.db import session_scope
 from bot.demo import demo_examples
 from bot.messages import Incoming
-from bot.models import hf
 from bot.tables import ModelVersion, RunState, TuningRun
-from tuning import local_train
-from tuning.local_run import RunFolder, TrainSpec
+from tuning.local import train as local_train
+from tuning.local.folder import RunFolder, TrainSpec
+from tuning.local.provider import LocalProvider
 from tuning.providers.base import JobSpec, JobState, JobStatus, ProviderError
-from tuning.providers.local import LocalProvider
 
 pytestmark = pytest.mark.skipif(
     not all(find_spec(name) for name in hf.TRAIN_MODULES),
@@ -112,7 +112,7 @@ def root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def tiny(root: Path) -> Path:
     import torch
 
-    from tuning.tiny import build_tiny_model, demo_texts
+    from tests.support.tiny import build_tiny_model, demo_texts
 
     torch.set_num_threads(1)  # the in-process backend, for the same reason as in `start`
     return build_tiny_model(root / "tiny-llama", demo_texts())
@@ -293,8 +293,8 @@ def test_in_process_backend_answers_with_the_active_adapter_and_rollback_switche
 
 
 def test_in_process_backend_never_generates_past_the_model_window(tiny: Path) -> None:
-    from bot.models.base import ModelError
-    from bot.models.transformers_chat import TransformersChat
+    from bot.backends.base import ModelError
+    from bot.backends.transformers_chat import TransformersChat
 
     chat = TransformersChat(
         Settings(_env_file=None, local_base_model=str(tiny), max_answer_tokens=600)
@@ -413,7 +413,7 @@ def test_a_large_model_without_gpu_is_refused_unless_allowed(tmp_path: Path) -> 
 def test_out_of_memory_says_which_settings_to_lower(tmp_path: Path) -> None:
     import torch
 
-    from tuning.local_train import explain
+    from tuning.local.train import explain
 
     job = TrainSpec(model_id="m", method="supervised", base_model="/models/qwen", train_file="t")
     message = explain(

@@ -13,7 +13,7 @@ from bot.feedback import give
 from bot.messages import Incoming
 from bot.responder import FALLBACK
 from bot.tables import FeedbackKind, Message, Reply
-from tests.fakes.openai_server import FakeOpenAI
+from tests.support.openai_server import FakeOpenAI
 
 VOICE = "You are Verdalia's assistant. Warm, witty, short."
 CORRECTION = "The Zorblat Club is our free loyalty club: 1 point per euro."

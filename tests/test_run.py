@@ -14,11 +14,11 @@ import subprocess
 from pathlib import Path
 
 from bot.tables import Lease, RunState, TuningRun
-from tests.fakes.slack_server import BOT_TOKEN, SIGNING_SECRET, FakeSlack
-from tests.fakes.telegram_server import TOKEN, FakeTelegram, message_update, private_chat, user
-from tests.processes import AFINA, free_port, listening, wait_for
+from tests.support.data import a_due_retrain_tick, rows
+from tests.support.processes import AFINA, free_port, listening, wait_for
+from tests.support.slack_server import BOT_TOKEN, SIGNING_SECRET, FakeSlack
+from tests.support.telegram_server import TOKEN, FakeTelegram, message_update, private_chat, user
 from tests.test_serve import Server, mention
-from tests.tuning_support import a_due_retrain_tick, rows
 
 CUSTOMER = 77
 _NOT_INHERITED = ("AFINA_", "DATABASE_", "OPENAI_", "MODEL_", "SLACK_", "TELEGRAM_", "TUNING_")

@@ -27,9 +27,9 @@ from bot.db import session_scope
 from bot.deliveries import KEPT
 from bot.errors import BadInput
 from bot.tables import ProcessedEvent, RunState, TuningRun, utcnow
-from tests.demo_data import with_demo
-from tests.fakes.openai_server import FakeOpenAI
-from tests.tuning_support import add_example, rows
+from tests.support.data import add_example, rows
+from tests.support.demo import with_demo
+from tests.support.openai_server import FakeOpenAI
 from tuning.runs import Runs
 from tuning.schedule import (
     FORGET_JOB,

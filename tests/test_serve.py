@@ -1,6 +1,6 @@
 """`afina serve` as it runs in production: a real process (uvicorn), real HTTP, fakes outside.
 
-Slack, Telegram and the model are the HTTP fakes from `tests/fakes`; the
+Slack, Telegram and the model are the HTTP fakes from `tests/support`; the
 database is a real SQLite file (and PostgreSQL for the multi-process case when
 TEST_DATABASE_URL is set).
 """
@@ -27,8 +27,10 @@ from starlette.testclient import TestClient
 from bot.db import make_engine
 from bot.tables import Reply
 from bot.web import health_route, metrics_route
-from tests.cli import run
-from tests.fakes.slack_server import (
+from tests.support.cli import run
+from tests.support.openai_server import SlowOpenAI
+from tests.support.processes import AFINA, free_port, listening, wait_for
+from tests.support.slack_server import (
     BOT_TOKEN,
     BOT_USER,
     SIGNING_SECRET,
@@ -38,9 +40,7 @@ from tests.fakes.slack_server import (
     message,
     signed,
 )
-from tests.fakes.telegram_server import TOKEN, FakeTelegram, message_update, private_chat, user
-from tests.processes import AFINA, free_port, listening, wait_for
-from tests.slack.conftest import SlowOpenAI
+from tests.support.telegram_server import TOKEN, FakeTelegram, message_update, private_chat, user
 
 WEBHOOK_SECRET = "s3cret_for-webhook"
 CUSTOMER = 42

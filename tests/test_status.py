@@ -12,8 +12,8 @@ from bot.cli.status import masked
 from bot.config import Settings
 from bot.db import session_scope
 from bot.tables import utcnow
-from tests.cli import run
-from tests.demo_data import with_demo
+from tests.support.cli import run
+from tests.support.demo import with_demo
 from tuning.runs import Runs
 from tuning.schedule import RETRAIN_JOB, Scheduler
 

@@ -13,7 +13,7 @@ from sqlmodel import Session, select
 
 from bot.db import make_engine
 from bot.tables import Example, ExampleSource, ExampleStatus
-from tests.cli import run
+from tests.support.cli import run
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 

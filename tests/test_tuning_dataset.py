@@ -13,8 +13,8 @@ import pytest
 from bot.app import Core, build_core
 from bot.db import session_scope
 from bot.tables import utcnow
-from tests.cli import run
-from tests.tuning_support import add_example
+from tests.support.cli import run
+from tests.support.data import add_example
 from tuning.dataset import Incremental, build_dataset, holdout_side, read_report
 from tuning.providers.base import Rules
 

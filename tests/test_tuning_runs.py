@@ -19,10 +19,10 @@ from bot.config import Settings
 from bot.db import session_scope
 from bot.demo import demo_examples
 from bot.tables import Example, ExampleStatus, ModelVersion, RunState, TuningRun, utcnow
-from tests.cli import run
-from tests.fakes.openai_server import FakeOpenAI
-from tests.processes import AFINA
-from tests.tuning_support import add_example, key_on_side, rows
+from tests.support.cli import run
+from tests.support.data import add_example, key_on_side, rows
+from tests.support.openai_server import FakeOpenAI
+from tests.support.processes import AFINA
 from tuning.notify import summary
 from tuning.providers.base import JobSpec
 from tuning.providers.openai_ft import OpenAIProvider

@@ -21,11 +21,10 @@ from bot.app import build_core
 from bot.config import Settings
 from bot.db import make_engine, session_scope
 from bot.tables import Lease, Reply, RunState, TuningRun
-from tests.fakes.http import Recorded, Response
-from tests.fakes.openai_server import FakeOpenAI
-from tests.fakes.telegram_server import TOKEN, FakeTelegram, message_update, private_chat, user
-from tests.processes import AFINA
-from tests.tuning_support import a_due_retrain_tick, rows
+from tests.support.data import a_due_retrain_tick, rows
+from tests.support.openai_server import SlowOpenAI
+from tests.support.processes import AFINA
+from tests.support.telegram_server import TOKEN, FakeTelegram, message_update, private_chat, user
 from tuning.runs import Runs
 
 CUSTOMER = 42
@@ -44,20 +43,9 @@ _NOT_INHERITED = (
 )
 
 
-class SlowChat(FakeOpenAI):
-    """A fake model that takes `delay_s` to answer once a test asks it to."""
-
-    delay_s = 0.0
-
-    def chat(self, request: Recorded) -> Response:
-        response = super().chat(request)
-        response.delay_s = self.delay_s
-        return response
-
-
 @pytest.fixture
-def openai() -> Iterator[SlowChat]:
-    server = SlowChat()
+def openai() -> Iterator[SlowOpenAI]:
+    server = SlowOpenAI()
     server.start()
     server.hold()  # jobs move only when a test says so
     yield server
@@ -73,7 +61,7 @@ def telegram() -> Iterator[FakeTelegram]:
 
 
 @pytest.fixture
-def env(tmp_path: Path, openai: SlowChat, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+def env(tmp_path: Path, openai: SlowOpenAI, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     """One database and one OpenAI for this test and the workers it starts."""
     values = {
         "AFINA_HOME": str(tmp_path / "home"),
@@ -159,7 +147,7 @@ def held_by(url: str, worker: subprocess.Popen[str]) -> bool:
 
 
 def test_worker_answers_on_telegram_moves_runs_on_and_finishes_answers_on_sigterm(
-    env: dict[str, str], openai: SlowChat, telegram: FakeTelegram
+    env: dict[str, str], openai: SlowOpenAI, telegram: FakeTelegram
 ) -> None:
     url = env["DATABASE_URL"]
     run = a_run_in_training()
@@ -190,7 +178,7 @@ def test_worker_answers_on_telegram_moves_runs_on_and_finishes_answers_on_sigter
 
 
 def test_a_worker_stopped_mid_step_leaves_the_run_to_the_next_one(
-    env: dict[str, str], openai: SlowChat
+    env: dict[str, str], openai: SlowOpenAI
 ) -> None:
     url = env["DATABASE_URL"]
     run = a_run_in_training()

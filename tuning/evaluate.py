@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from bot.backends.base import ChatMessages, ModelBackend
 from bot.config import Settings
-from bot.models.base import ChatMessages, ModelBackend
 from bot.responder import Target
 
 logger = logging.getLogger(__name__)
@@ -136,7 +136,7 @@ class Gate:
         self.judge_model = settings.eval_judge_model
 
     def _ask(self, target: Target, messages: ChatMessages) -> str:
-        from bot.models.base import ModelError
+        from bot.backends.base import ModelError
 
         try:
             return self.backends(target.backend).complete(messages, model=target.model).text

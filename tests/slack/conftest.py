@@ -15,26 +15,14 @@ from bot.app import Core, build_core
 from bot.channels.slack import build_slack_app
 from bot.channels.slack.answer import Pacing
 from bot.config import Settings
-from tests.demo_data import with_demo
-from tests.fakes.http import Recorded, Response
-from tests.fakes.openai_server import FakeOpenAI
-from tests.fakes.slack_server import BOT_TOKEN, SIGNING_SECRET, FakeSlack, event, signed
-from tests.fakes.slack_socket import FakeSocketMode
+from tests.support.demo import with_demo
+from tests.support.openai_server import SlowOpenAI
+from tests.support.slack_server import BOT_TOKEN, SIGNING_SECRET, FakeSlack, event, signed
+from tests.support.slack_socket import FakeSocketMode
 
 # Pacings that make the path deterministic on a busy machine: answers posted whole, or streamed.
 WHOLE = Pacing(status_after_s=30.0, hold_s=30.0, flush_chars=10**6)
 STREAMED = Pacing(hold_s=0.0, flush_s=0.0, flush_chars=1)
-
-
-class SlowOpenAI(FakeOpenAI):
-    """A fake model that takes `delay_s` before its first word, as real ones do."""
-
-    delay_s = 0.0
-
-    def chat(self, request: Recorded) -> Response:
-        response = super().chat(request)
-        response.delay_s = self.delay_s
-        return response
 
 
 @dataclass

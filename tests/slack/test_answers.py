@@ -8,8 +8,9 @@ from bot.channels.slack.answer import Pacing
 from bot.channels.slack.events import FILES_NOTE
 from bot.responder import FALLBACK
 from bot.tables import Message, ProcessedEvent, Reply
-from tests.fakes.slack_server import BOT_ID, BOT_USER, message
-from tests.slack.conftest import STREAMED, SlowOpenAI
+from tests.slack.conftest import STREAMED
+from tests.support.openai_server import SlowOpenAI
+from tests.support.slack_server import BOT_ID, BOT_USER, message
 
 SHIPPING = "Free on orders over €35"
 

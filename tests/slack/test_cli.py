@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import run
-from tests.fakes.slack_server import (
+from tests.support.cli import run
+from tests.support.openai_server import SlowOpenAI
+from tests.support.processes import AFINA, free_port
+from tests.support.slack_server import (
     BOT_TOKEN,
     BOT_USER,
     SIGNING_SECRET,
@@ -23,8 +25,6 @@ from tests.fakes.slack_server import (
     message,
     signed,
 )
-from tests.processes import AFINA, free_port
-from tests.slack.conftest import SlowOpenAI
 
 LONG_ANSWER = " ".join(
     [

@@ -6,8 +6,8 @@ import json
 from typing import Any
 
 from bot.tables import Example, ExampleSource, ExampleStatus, Feedback, FeedbackKind, Reply
-from tests.fakes.slack_server import BOT_USER, block_action, message, view_submission
 from tests.slack.conftest import Bot
+from tests.support.slack_server import BOT_USER, block_action, message, view_submission
 
 ZORBLAT = "The Zorblat Club is our free loyalty club: 1 point per euro, 100 points = 5 € off."
 

@@ -10,7 +10,7 @@ from typing import Any
 from starlette.testclient import TestClient
 
 from bot.channels.slack import EVENTS_PATH, slack_asgi
-from tests.fakes.slack_server import event, message, signed
+from tests.support.slack_server import event, message, signed
 
 
 def test_only_requests_signed_with_the_signing_secret_get_in(start_bot: Any) -> None:

@@ -6,8 +6,8 @@ from typing import Any
 
 from bot.channels.slack.socket_mode import socket_mode_handler
 from bot.tables import Reply
-from tests.fakes.slack_server import APP_TOKEN, BOT_USER, event, message
-from tests.fakes.slack_socket import FakeSocketMode
+from tests.support.slack_server import APP_TOKEN, BOT_USER, event, message
+from tests.support.slack_socket import FakeSocketMode
 
 
 def test_a_mention_over_socket_mode_is_acked_at_once_and_answered_once(

@@ -8,10 +8,10 @@ from typing import Any
 from bot.app import build_core
 from bot.tables import Lease, Reply
 from bot.worker import Worker
-from tests.fakes.slack_server import APP_TOKEN, BOT_USER, FakeSlack, event, message
-from tests.fakes.slack_socket import FakeSocketMode
-from tests.slack.conftest import SlowOpenAI
-from tests.tuning_support import rows
+from tests.support.data import rows
+from tests.support.openai_server import SlowOpenAI
+from tests.support.slack_server import APP_TOKEN, BOT_USER, FakeSlack, event, message
+from tests.support.slack_socket import FakeSocketMode
 
 
 def test_worker_answers_over_socket_mode_and_finishes_the_answer_in_flight_on_stop(

@@ -9,8 +9,8 @@ import pytest
 
 from bot.app import build_core
 from bot.config import Settings
-from tests.demo_data import with_demo
-from tests.fakes.telegram_server import TOKEN, FakeTelegram
+from tests.support.demo import with_demo
+from tests.support.telegram_server import TOKEN, FakeTelegram
 from tests.telegram.harness import REVIEWER, Running, polling
 
 

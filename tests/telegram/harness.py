@@ -14,7 +14,7 @@ from bot.app import Core
 from bot.channels.telegram import build_telegram_app
 from bot.channels.telegram.app import poll
 from bot.config import Settings
-from tests.fakes.telegram_server import Call, FakeTelegram
+from tests.support.telegram_server import Call, FakeTelegram
 
 REVIEWER = 900
 CUSTOMER = 42

@@ -12,8 +12,8 @@ from bot.db import session_scope
 from bot.importer import import_pairs
 from bot.responder import FALLBACK
 from bot.tables import Conversation, Message, ProcessedEvent, Reply
-from tests.fakes.openai_server import FakeOpenAI
-from tests.fakes.telegram_server import (
+from tests.support.openai_server import FakeOpenAI
+from tests.support.telegram_server import (
     TOKEN,
     bot_message,
     group_chat,

@@ -16,15 +16,15 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.cli import run
-from tests.fakes.telegram_server import (
+from tests.support.cli import run
+from tests.support.processes import AFINA, free_port
+from tests.support.telegram_server import (
     TOKEN,
     FakeTelegram,
     message_update,
     private_chat,
     user,
 )
-from tests.processes import AFINA, free_port
 from tests.telegram.harness import CUSTOMER
 
 SECRET = "s3cret_for-webhook"

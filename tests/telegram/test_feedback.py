@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.channels.telegram.buttons import ButtonSigner
 from bot.tables import Example, ExampleSource, ExampleStatus, Feedback, FeedbackKind
-from tests.fakes.telegram_server import (
+from tests.support.telegram_server import (
     TOKEN,
     Call,
     bot_message,

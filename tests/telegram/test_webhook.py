@@ -9,7 +9,7 @@ import httpx
 from bot.app import build_core
 from bot.channels.telegram import build_telegram_app, webhook_app
 from bot.channels.telegram.webhook import SECRET_HEADER
-from tests.fakes.telegram_server import FakeTelegram, message_update, private_chat, user
+from tests.support.telegram_server import FakeTelegram, message_update, private_chat, user
 from tests.telegram.harness import CUSTOMER, Running
 
 PUBLIC_URL = "https://bot.example.org/telegram/webhook"

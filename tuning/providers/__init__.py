@@ -1,7 +1,7 @@
 """Fine-tuning providers behind one interface (see `base.Provider`), found by name.
 
 `examples` (offline retrieval index), `openai` (hosted fine-tuning jobs) and
-`local` (LoRA on your own GPU, `tuning.providers.local`, imported only when
+`local` (LoRA on your own GPU, `tuning.local.provider`, imported only when
 asked for so torch never loads for the others).
 """
 
@@ -31,7 +31,7 @@ def get_provider(name: str, settings: Settings, core: Core) -> Provider:
         return OpenAIProvider(settings)
     if name == "local":
         try:
-            from tuning.providers.local import LocalProvider  # type: ignore[import-not-found,unused-ignore]
+            from tuning.local.provider import LocalProvider  # type: ignore[import-not-found,unused-ignore]
         except ModuleNotFoundError as exc:
             if exc.name and not exc.name.startswith("tuning"):
                 raise BadInput(

@@ -18,8 +18,8 @@ from typing import Any
 
 import openai
 
+from bot.backends.openai_chat import make_client
 from bot.config import Settings
-from bot.models.openai_chat import make_client
 from tuning.providers.base import JobSpec, JobState, JobStatus, ProviderError
 
 logger = logging.getLogger(__name__)

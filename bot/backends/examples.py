@@ -10,10 +10,10 @@ doesn't know yet and how to teach it, in the person's language.
 from __future__ import annotations
 
 from bot import tokens
+from bot.backends.base import ChatMessages, Completion, OnDelta
 from bot.config import Settings
 from bot.knowledge import Knowledge
 from bot.matching import Known, judge, thresholds_for, used_examples
-from bot.models.base import ChatMessages, Completion, OnDelta
 from bot.tables import ReplyOutcome
 from bot.text import words
 

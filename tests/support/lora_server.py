@@ -8,8 +8,8 @@ request for a model that is neither the base nor a loaded adapter gets 404.
 
 from __future__ import annotations
 
-from tests.fakes.http import Recorded, Response
-from tests.fakes.openai_server import FakeOpenAI
+from tests.support.http import Recorded, Response
+from tests.support.openai_server import FakeOpenAI
 
 
 class FakeLoraServer(FakeOpenAI):

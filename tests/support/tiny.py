@@ -1,6 +1,6 @@
 """A tiny causal LM built from scratch, for tests and benches of self-hosted training.
 
-No machine here reaches a model hub, so tests and `bench/local_train.py` make a
+No machine here reaches a model hub, so tests and `bench.local_train` make a
 model the way a user gets one: a folder with weights, a tokenizer and a chat
 template that `LOCAL_BASE_MODEL` points at. The tokenizer is a byte-level BPE
 trained on the given texts; the model is a randomly initialised Llama with a
@@ -99,9 +99,10 @@ def demo_texts() -> list[str]:
     return texts
 
 
-if __name__ == "__main__":  # `python -m tuning.tiny DIR`: a model to try `--provider local` on
+# `python -m tests.support.tiny DIR` (from the checkout): a model to try `--provider local` on.
+if __name__ == "__main__":
     import sys
 
     if len(sys.argv) != 2:
-        sys.exit("usage: python -m tuning.tiny DIR   (writes a tiny demo model into DIR)")
+        sys.exit("usage: python -m tests.support.tiny DIR   (writes a tiny demo model into DIR)")
     print(build_tiny_model(Path(sys.argv[1]), demo_texts()))

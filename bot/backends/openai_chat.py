@@ -13,8 +13,8 @@ from typing import Any, cast
 import openai
 
 from bot import tokens
+from bot.backends.base import ChatMessages, Completion, ModelError, OnDelta
 from bot.config import Settings
-from bot.models.base import ChatMessages, Completion, ModelError, OnDelta
 
 logger = logging.getLogger(__name__)
 

@@ -2,7 +2,7 @@
 
 `start` checks what it can at once (the extra is installed, `LOCAL_BASE_MODEL`
 exists, the training file is there), writes the job into a fresh run folder
-named after the new model id, and starts `python -m tuning.local_train` in its
+named after the new model id, and starts `python -m tuning.local.train` in its
 own session; the job id is that folder. `poll` reads the folder, so any process
 can poll any run, and a trainer that died without a word is reported as failed.
 
@@ -29,11 +29,11 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from bot.backends import hf
 from bot.config import Settings
-from bot.models import hf
 from bot.tables import utcnow
-from tuning import lora_server
-from tuning.local_run import RunFolder, TrainSpec
+from tuning.local import lora_server
+from tuning.local.folder import RunFolder, TrainSpec
 from tuning.providers.base import JobSpec, JobState, JobStatus, ProviderError
 
 logger = logging.getLogger(__name__)
@@ -69,7 +69,7 @@ class LocalProvider:
         job_id = str(folder.path)
         with folder.log.open("ab") as log:
             child = subprocess.Popen(
-                [sys.executable, "-m", "tuning.local_train", "--spec", str(folder.spec)],
+                [sys.executable, "-m", "tuning.local.train", "--spec", str(folder.spec)],
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,

@@ -40,7 +40,7 @@ from email.policy import HTTP
 from typing import Any, ClassVar
 from urllib.parse import unquote
 
-from tests.fakes.http import FakeServer, Recorded, Response
+from tests.support.http import FakeServer, Recorded, Response
 
 EMBEDDING_DIM = 64
 
@@ -498,3 +498,14 @@ class FakeOpenAI(FakeServer):
             chunks,
             chunk_delay_s=self.stream_delay_s,
         )
+
+
+class SlowOpenAI(FakeOpenAI):
+    """A fake model that takes `delay_s` before its first word, as real ones do."""
+
+    delay_s = 0.0
+
+    def chat(self, request: Recorded) -> Response:
+        response = super().chat(request)
+        response.delay_s = self.delay_s
+        return response

@@ -3,10 +3,10 @@
 `LocalProvider.start` runs it in its own process, so the bot stays responsive
 and a killed bot does not kill the training:
 
-    python -m tuning.local_train --spec ~/.local/share/afina/adapters/<model id>/job.json
+    python -m tuning.local.train --spec ~/.local/share/afina/adapters/<model id>/job.json
 
 It reads the job from the run folder and writes its state, per-step loss and
-the LoRA adapter back there (layout in `tuning.local_run`). torch, transformers,
+the LoRA adapter back there (layout in `tuning.local.folder`). torch, transformers,
 peft and trl are imported inside `train`, so `--help` answers at once.
 """
 
@@ -22,10 +22,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bot.backends import hf
 from bot.errors import AfinaError
-from bot.models import hf
-from tuning.local_data import BadTrainingFile, read_rows
-from tuning.local_run import RunFolder, TrainSpec
+from tuning.local.data import BadTrainingFile, read_rows
+from tuning.local.folder import RunFolder, TrainSpec
 
 logger = logging.getLogger(__name__)
 CURVE_KEYS = ("loss", "learning_rate", "grad_norm", "rewards/margins", "rewards/accuracies")

@@ -16,9 +16,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from bot.backends import hf
+from bot.backends.base import ChatMessages, Completion, ModelError, OnDelta
 from bot.config import Settings
-from bot.models import hf
-from bot.models.base import ChatMessages, Completion, ModelError, OnDelta
 
 logger = logging.getLogger(__name__)
 AdapterLookup = Callable[[str], str | None]

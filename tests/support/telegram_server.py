@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl
 
-from tests.fakes.http import FakeServer, Recorded, Response
+from tests.support.http import FakeServer, Recorded, Response
 
 TOKEN = "123456:fake-token-never-real"
 BOT = {

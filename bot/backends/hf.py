@@ -1,7 +1,7 @@
 """Loading a Hugging Face causal LM from `LOCAL_BASE_MODEL`, with errors a person can act on.
 
-Shared by the trainer (`tuning.local_train`) and the in-process backend
-(`bot.models.transformers_chat`). torch and transformers are imported inside
+Shared by the trainer (`tuning.local.train`) and the in-process backend
+(`bot.backends.transformers_chat`). torch and transformers are imported inside
 the functions, so the bot never loads them unless a local model is used.
 """
 

@@ -77,7 +77,7 @@ def a_due_retrain_tick(database_url: str) -> str:
     from bot.config import Settings
     from bot.db import JOBS_TABLE
     from bot.tables import utcnow
-    from tests.demo_data import with_demo
+    from tests.support.demo import with_demo
     from tuning.schedule import RETRAIN_JOB, StoreKeeper, cron_trigger
 
     tick = (utcnow() - timedelta(minutes=1)).replace(second=0, microsecond=0)

@@ -1,5 +1,5 @@
 """Model backends: one interface, several ways to produce an answer."""
 
-from bot.models.base import Completion, ModelBackend, ModelError, OnDelta
+from bot.backends.base import Completion, ModelBackend, ModelError, OnDelta
 
 __all__ = ["Completion", "ModelBackend", "ModelError", "OnDelta"]
