@@ -77,7 +77,7 @@ def test_a_shaky_match_names_the_question_it_answers(make_settings: object) -> N
     core = build_core(settings)
     try:
         teach(core, "¿Hacéis envíos a Baleares?", "Sí, en 3–5 días laborables, por 12 €.")
-        reply = ask(core, "haceis envios a baleares")
+        reply = ask(core, "¿Mandáis pedidos a las Islas Baleares?")
         assert reply.outcome == ReplyOutcome.transparent
         answer = "Sí, en 3–5 días laborables, por 12 €."
         assert reply.text == f"Si te refieres a «¿Hacéis envíos a Baleares?»: {answer}"

@@ -53,7 +53,7 @@ def test_the_demo_loads_when_asked_and_leaves_when_told(
 
 def test_the_demo_offer_never_waits_without_a_terminal(database_url: str, tmp_path: Path) -> None:
     done = subprocess.run(
-        [sys.executable, "-m", "bot.cli.__init__", "demo", "--offer"],
+        [str(Path(sys.executable).with_name("afina")), "demo", "--offer"],
         stdin=subprocess.DEVNULL,
         capture_output=True,
         text=True,
