@@ -229,9 +229,9 @@ def main() -> None:
         for i, q in enumerate(questions):
             t = time.perf_counter()
             core.knowledge.refresh()  # what every answer does: pick up new corrections
-            with session_scope(core.engine) as session:
-                history = store.recent_turns(
-                    session,
+            with core.engine.connect() as connection:
+                history = store.recent_turns_on(
+                    connection,
                     conversation_id=conversations[i % len(conversations)],
                     limit=settings.history_max_messages,
                 )

@@ -11,7 +11,7 @@ from sqlalchemy.engine import Engine
 from bot import store
 from bot.backends.base import ModelBackend
 from bot.config import Settings, get_settings
-from bot.db import make_engine, migrate, session_scope
+from bot.db import engine_for, migrate, session_scope
 from bot.embeddings import make_embedder
 from bot.knowledge import Knowledge
 from bot.posts import PostLog
@@ -37,7 +37,7 @@ def build_core(settings: Settings | None = None) -> Core:
     """Settings → engine → migrations → knowledge → responder. Never seeds any data:
     the demo brand loads only when asked (`afina demo`)."""
     settings = settings or get_settings()
-    engine = make_engine(settings.resolved_database_url)
+    engine = engine_for(settings)
     migrate(engine)
     knowledge = Knowledge(engine, make_embedder(settings))
     backends = BackendCache(settings, knowledge)
@@ -60,6 +60,12 @@ class BackendCache:
             from bot.backends.openai_chat import OpenAIChat
 
             return OpenAIChat(self.settings)
+        if name == "together":  # versions trained at Together, on its OpenAI-compatible API
+            from bot.backends.openai_chat import OpenAIChat, client_for
+
+            settings = self.settings
+            client = client_for(settings, settings.together_base_url, settings.together_api_key)
+            return OpenAIChat(settings, client=client)
         if name == "examples":
             from bot.backends.examples import ExamplesBackend
 

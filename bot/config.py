@@ -45,6 +45,7 @@ class Settings(BaseSettings):
     # --- storage -----------------------------------------------------------
     afina_home: Path = Field(default_factory=_default_home)
     database_url: str = ""
+    sqlite_busy_timeout_s: float = Field(default=30.0, gt=0, le=3600)
 
     # --- the voice and the prompt -----------------------------------------
     brand_name: str = "Verdalia"
@@ -100,9 +101,19 @@ class Settings(BaseSettings):
     web_concurrency: int = Field(default=1, ge=1, le=64)
     shutdown_grace_s: float = Field(default=20.0, ge=0)
 
+    # --- web console ---------------------------------------------------------
+    console_enabled: bool = True
+    console_url: str = ""  # public address of /console; default from HOST and PORT
+    console_link_ttl_s: int = Field(default=600, ge=30, le=86400)
+    console_session_ttl_s: int = Field(default=43200, ge=300, le=2592000)
+    console_trust_proxy: bool = False  # honour X-Forwarded-Proto from a proxy in front
+
     # --- tuning -------------------------------------------------------------
-    tuning_provider: Literal["examples", "openai", "local"] = "examples"
+    tuning_provider: Literal["examples", "openai", "together", "local"] = "examples"
     tuning_base_model: str = "gpt-4.1-mini-2025-04-14"
+    # The `openai` provider's fine-tuning API; empty = the chat settings (OPENAI_*).
+    tuning_base_url: str | None = None
+    tuning_api_key: SecretStr | None = None
     tuning_suffix: str = "afina"
     tuning_seed: int = 42
     tuning_holdout_share: float = Field(default=0.1, ge=0.0, le=0.5)
@@ -114,8 +125,16 @@ class Settings(BaseSettings):
     eval_judge_model: str | None = None
     eval_margin: float = Field(default=0.02, ge=0.0, le=1.0)
     eval_max_items: int = Field(default=200, ge=1)
+    eval_golden: bool = True  # gate against the recorded golden set too (`afina golden record`)
     redact_patterns: IdList = Field(default_factory=list)
     redact_keep: IdList = Field(default_factory=list)
+
+    # --- Together AI (hosted LoRA fine-tuning, served serverless) ----------
+    together_api_key: SecretStr | None = None
+    together_base_url: str = "https://api.together.xyz/v1"
+    together_base_model: str = "meta-llama/Meta-Llama-3.1-8B-Instruct-Reference"
+    together_training_type: Literal["lora", "full"] = "lora"
+    together_epochs: int = Field(default=3, ge=1, le=20)
 
     # --- local (self-hosted) training ------------------------------------
     local_base_model: str | None = None
@@ -150,11 +169,26 @@ class Settings(BaseSettings):
     def _ids(cls, value: object) -> object:
         return _split_ids(value)
 
+    @field_validator("system_prompt_file")
+    @classmethod
+    def _readable(cls, value: Path | None) -> Path | None:
+        if value is not None and not value.is_file():
+            raise ValueError(f"no file at {value}")
+        return value
+
     @property
     def resolved_database_url(self) -> str:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.afina_home / 'afina.db'}"
+
+    @property
+    def console_address(self) -> str:
+        """Where people open the console: CONSOLE_URL, else this machine's HOST and PORT."""
+        if self.console_url:
+            return self.console_url.rstrip("/")
+        host = "localhost" if self.host in {"", "0.0.0.0", "::"} else self.host
+        return f"http://{host}:{self.port}/console"
 
     @property
     def adapters_dir(self) -> Path:
@@ -181,4 +215,11 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    return Settings()
+    try:
+        return Settings()
+    except UnicodeDecodeError as exc:  # pydantic names the variables; a broken file has none
+        from bot.errors import BadInput
+
+        raise BadInput(
+            f"the settings file .env is not UTF-8 text (byte {exc.start + 1} cannot be read)"
+        ) from None

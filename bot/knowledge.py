@@ -263,6 +263,16 @@ class Knowledge:
                         normal_form(text) == asked
                         for text in (example.question, *example.phrasings)
                     )
-                    found.append(Known(key, example.question, example.answer, score, words, exact))
+                    found.append(
+                        Known(
+                            key,
+                            example.question,
+                            example.answer,
+                            score,
+                            words,
+                            exact,
+                            example.phrasings,
+                        )
+                    )
         found.sort(key=lambda known: (-known.score, known.example_id))
         return found[:k]

@@ -30,6 +30,7 @@ Settings `RETRIEVAL_MIN_SCORE`, `ANSWER_MIN_SCORE`, `ANSWER_MIN_MARGIN` override
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from bot.config import Settings
@@ -93,6 +94,12 @@ class Known:
     score: float
     lexical: float = 0.0  # the word index's own score, for "near-identical" checks
     exact: bool = False  # the question is one of the example's wordings, up to case and accents
+    phrasings: tuple[str, ...] = ()  # the other wordings a reviewer confirmed
+
+    @property
+    def texts(self) -> tuple[str, ...]:
+        """Everything the example says: its wordings and its answer."""
+        return (self.question, *self.phrasings, self.answer)
 
 
 @dataclass(frozen=True)
@@ -102,13 +109,23 @@ class Verdict:
     margin: float
 
 
-def judge(matches: list[Known], thresholds: Thresholds) -> Verdict:
-    """answered / transparent / abstained for these matches (best first)."""
+def judge(
+    matches: list[Known],
+    thresholds: Thresholds,
+    *,
+    foreign: Callable[[Known], list[str]] | None = None,
+) -> Verdict:
+    """answered / transparent / abstained for these matches (best first).
+
+    `foreign`: the question's words the best match never speaks of (`bot.foreign`);
+    any at all and the bot abstains rather than answer another question."""
     if not matches or matches[0].score < thresholds.prompt:
         return Verdict(ReplyOutcome.abstained, None, 0.0)
     best = matches[0]
     if best.exact:  # asked exactly as taught: what the team taught is what it says
         return Verdict(ReplyOutcome.answered, best, 1.0)
+    if foreign is not None and foreign(best):
+        return Verdict(ReplyOutcome.abstained, None, 0.0)
     same = normal_form(best.answer)
     runner_up = next((m.score for m in matches[1:] if normal_form(m.answer) != same), None)
     margin = best.score - (thresholds.prompt if runner_up is None else runner_up)

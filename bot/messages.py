@@ -25,8 +25,10 @@ class Incoming:
 
 
 @dataclass(frozen=True)
-class Reply:
-    """The bot's answer, ready for a channel to post with feedback controls."""
+class Answer:
+    """The bot's answer, ready for a channel to post with feedback controls.
+
+    (The stored row it comes from is `bot.tables.Reply`; `reply_id` is its id.)"""
 
     reply_id: int
     text: str

@@ -25,7 +25,7 @@ from bot.deliveries import first_delivery
 from bot.errors import AfinaError, Repeated
 from bot.knowledge import Knowledge
 from bot.matching import Known, thresholds_for, used_examples
-from bot.messages import Incoming, Reply
+from bot.messages import Answer, Incoming
 from bot.posts import PostLog
 from bot.tables import ReplyOutcome
 from bot.text import clean_message
@@ -73,9 +73,11 @@ def choose_target(settings: Settings, version: Version | None) -> Target:
         if version is not None and version.provider == "examples":
             return Target("examples", version.model_id, version.id)
         return Target("examples", "examples", None)
-    servable = {"openai": {"openai", "local"}, "transformers": {"local"}}[backend]
+    servable = {"openai": {"openai", "local", "together"}, "transformers": {"local"}}[backend]
     if version is not None and version.provider in servable:
-        return Target(backend, version.model_id, version.id)
+        # A Together model is asked for through the same client, at Together's endpoint.
+        serving = "together" if version.provider == "together" else backend
+        return Target(serving, version.model_id, version.id)
     default = settings.openai_model if backend == "openai" else (settings.local_base_model or "")
     return Target(backend, default, None)
 
@@ -96,8 +98,17 @@ class Responder:
         self.backends = backends
         self.posts = posts or PostLog(engine)
 
-    def answer(self, incoming: Incoming, *, on_delta: OnDelta | None = None) -> Reply:
-        """Store the message, ask the model, store the reply; `Repeated` for a repeat delivery."""
+    def answer(
+        self,
+        incoming: Incoming,
+        *,
+        on_delta: OnDelta | None = None,
+        version: Version | None = None,
+    ) -> Answer:
+        """Store the message, ask the model, store the reply; `Repeated` for a repeat delivery.
+
+        `version`: answer with this model version instead of the active one (the console's
+        playground compares versions side by side)."""
         try:
             cleaned = clean_message(incoming.text, max_chars=self.settings.max_message_chars)
         except AfinaError:  # nothing to store, but the person is told once, not per retry
@@ -135,7 +146,8 @@ class Responder:
                 user_id=incoming.identity,
                 platform_message_id=incoming.platform_message_id,
             )
-            target = choose_target(self.settings, store.active_version_on(connection))
+            chosen = version if version is not None else store.active_version_on(connection)
+            target = choose_target(self.settings, chosen)
 
         prompt, known = self.prepare(cleaned.text, history)
         started = time.perf_counter()
@@ -177,7 +189,7 @@ class Responder:
         notice = None
         if cleaned.truncated:
             notice = TRUNCATED.format(limit=self.settings.max_message_chars)
-        return Reply(
+        return Answer(
             reply_id=reply_id,
             text=text,
             ok=completion is not None,
@@ -225,6 +237,10 @@ class Responder:
 
     def _system(self, known: list[Known], budget: int) -> tuple[dict[str, Any], list[Known]]:
         voice = self.settings.voice()
+        if self.settings.retrieval_k <= 0:
+            # Retrieval off: the model answers from its training alone, so the prompt is
+            # the voice exactly as the dataset and the gate give it (no train/serve skew).
+            return {"role": "system", "content": voice}, []
         parts = [voice, "", HONESTY]
         if not known:
             return {"role": "system", "content": "\n".join(parts)}, []

@@ -136,6 +136,7 @@ class Example(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("content_hash", name="uq_example_content_hash"),
         Index("ix_example_updated_at", "updated_at"),  # every answer asks "what changed since?"
+        Index("ix_example_status", "status"),  # the console's counts and filters
     )
     id: int | None = Field(default=None, primary_key=True)
     question: str = Field(sa_column=Column(Text, nullable=False))  # the last user turn
@@ -266,3 +267,81 @@ class ProcessedEvent(SQLModel, table=True):
     channel: str = Field(max_length=32)
     event_key: str = Field(max_length=255)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class GoldenAnswer(SQLModel, table=True):
+    """What the model answering at the time said to a reviewed or held-out question.
+
+    `afina golden record` stores one set (`recording`) of these, so that a candidate on
+    another provider or base model can be gated against what customers got before, even
+    once the model that gave these answers is retired.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    recording: int = Field(index=True)  # one number per `afina golden record`
+    example_id: int | None = Field(default=None, foreign_key="example.id")
+    kind: str = Field(max_length=16)  # reviewed | holdout
+    source: str = Field(max_length=16)  # the example's source (corrected, approved, …)
+    context: list[dict[str, Any]] = Field(sa_column=Column(JSON, nullable=False))
+    reference: str = Field(sa_column=Column(Text, nullable=False))  # the approved answer
+    rejected: str | None = Field(default=None, sa_column=Column(Text))  # a correction's original
+    answer: str = Field(sa_column=Column(Text, nullable=False))  # what the model said
+    model_id: str = Field(max_length=255)
+    backend: str = Field(max_length=32)
+    version_id: int | None = Field(default=None, foreign_key="modelversion.id")
+    recorded_at: datetime = Field(default_factory=utcnow)
+
+
+# --- the web console ------------------------------------------------------------
+# Links and sessions keep only a SHA-256 of their secret: a copy of the database
+# signs nobody in.
+
+
+class ConsoleLink(SQLModel, table=True):
+    """A one-time sign-in link for a reviewer, valid until `expires_at`, used once."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: str = Field(max_length=255)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None
+
+
+class ConsoleSession(SQLModel, table=True):
+    """A signed-in browser: the cookie's hash, whose it is, until when; ended by sign-out."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    token_hash: str = Field(max_length=64, unique=True)
+    user_id: str = Field(max_length=255, index=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    ended_at: datetime | None = None
+
+
+class AuditEntry(SQLModel, table=True):
+    """Who did what, when, on what: every action taken in the console (and sign-in links)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow)
+    user_id: str = Field(max_length=255)
+    action: str = Field(max_length=64)
+    target: str = Field(default="", max_length=255)  # e.g. reply:12, version:3
+    detail: str = Field(default="", sa_column=Column(Text, nullable=False))
+
+
+class GateAnswer(SQLModel, table=True):
+    """One held-out question of a run's gate: both models' answers and their scores."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    run_id: int = Field(foreign_key="tuningrun.id", index=True)
+    example_id: int
+    question: str = Field(sa_column=Column(Text, nullable=False))
+    reference: str = Field(sa_column=Column(Text, nullable=False))
+    candidate_answer: str = Field(sa_column=Column(Text, nullable=False))
+    current_answer: str = Field(sa_column=Column(Text, nullable=False))
+    candidate_score: float = 0.0
+    current_score: float = 0.0
+    correction: bool = False
+    candidate_right: bool | None = None
+    current_right: bool | None = None

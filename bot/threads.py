@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy.engine import Engine
 
 from bot import store
-from bot.db import session_scope
+from bot.db import session_scope, write_transaction
 from bot.posts import PostLog
 
 
@@ -39,11 +39,11 @@ class Posted:
 
 def takes_part(engine: Engine, *, channel: str, chat_id: str, thread_id: str) -> bool:
     """True when the bot already holds an open conversation in this thread."""
-    with session_scope(engine) as session:
-        found = store.find_open_conversation(
-            session, channel=channel, chat_id=chat_id, thread_id=thread_id
+    with engine.connect() as connection:
+        found = store.open_conversation_id_on(
+            connection, channel=channel, chat_id=chat_id, thread_id=thread_id
         )
-        return found is not None
+    return found is not None
 
 
 def seed_thread(
@@ -52,18 +52,18 @@ def seed_thread(
     """Store a thread's earlier messages as the history of a new conversation; 0 if one exists."""
     if not turns:
         return 0
-    with session_scope(engine) as session:
-        if store.find_open_conversation(
-            session, channel=channel, chat_id=chat_id, thread_id=thread_id
+    with write_transaction(engine) as connection:
+        if store.open_conversation_id_on(
+            connection, channel=channel, chat_id=chat_id, thread_id=thread_id
         ):
             return 0
-        conversation = store.open_conversation(
-            session, channel=channel, chat_id=chat_id, thread_id=thread_id
+        conversation_id = store.conversation_id_on(
+            connection, channel=channel, chat_id=chat_id, thread_id=thread_id
         )
         for turn in turns:
-            store.add_message(
-                session,
-                conversation_id=conversation.id or 0,
+            store.add_message_on(
+                connection,
+                conversation_id=conversation_id,
                 role=turn.role,
                 text=turn.text,
                 user_id=turn.user_id,
@@ -75,14 +75,11 @@ def seed_thread(
 def find_post(posts: PostLog, *, channel: str, platform_message_id: str) -> Posted | None:
     """The reply posted as this platform message, with the thread it lives in; None if not ours."""
     posts.flush()  # this process's latest posts may still be waiting to be written
-    with session_scope(posts.engine) as session:
-        reply = store.find_reply_by_platform_id(
-            session, channel=channel, platform_message_id=platform_message_id
+    with posts.engine.connect() as connection:
+        found = store.find_post_on(
+            connection, channel=channel, platform_message_id=platform_message_id
         )
-        if reply is None:
-            return None
-        conversation = store.get_conversation(session, conversation_id=reply.conversation_id)
-        return Posted(reply.id or 0, conversation.chat_id, conversation.thread_id)
+    return None if found is None else Posted(*found)
 
 
 def reply_text(engine: Engine, *, reply_id: int) -> str:

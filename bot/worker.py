@@ -1,44 +1,40 @@
-"""The worker: the scheduler, plus Slack Socket Mode and Telegram long polling when set up.
+"""The worker: the scheduler, plus each configured channel's background side.
 
 `Worker` starts and stops its parts without owning the process, so `afina
 worker` runs it alone and a process that also serves HTTP can run it beside
 the server. Which parts run follows the settings:
 
-- the scheduler always (periodic retrain, polling unfinished runs);
-- Slack Socket Mode when SLACK_APP_TOKEN and SLACK_BOT_TOKEN are set (without
-  an app token Slack posts events over HTTP to the web process);
-- Telegram long polling when TELEGRAM_BOT_TOKEN is set and TELEGRAM_WEBHOOK_URL
-  is not (with one, Telegram posts updates to the web process).
+- the scheduler always (periodic retrain, polling unfinished runs, forgetting
+  old delivery ids);
+- every channel whose settings place it in the background
+  (`bot.channels.run_in_background`): Slack Socket Mode when SLACK_APP_TOKEN is
+  set, Telegram long polling when TELEGRAM_WEBHOOK_URL is not. The others post
+  their events over HTTP to the web process.
 
-Stopping takes two passes. First every part stops taking work: the Slack socket
-closes, Telegram stops fetching updates, the scheduler fires nothing more. Then
-all of them finish what they already hold within one deadline
-(WORKER_STOP_TIMEOUT_S): answers to events already received, and the training
-step in flight. The leases this process holds are given up last, so another
-worker can carry on at once; a run stopped mid-way resumes from the state it
-stored.
+Stopping takes two passes (`Parts.stop`). First every part stops taking work:
+the Slack socket closes, Telegram stops fetching updates, the scheduler fires
+nothing more. Then all of them finish what they already hold within one
+deadline (WORKER_STOP_TIMEOUT_S): answers to events already received, and the
+training step in flight. The leases this process holds are given up last, so
+another worker can carry on at once; a run stopped mid-way resumes from the
+state it stored. `afina slack` and `afina telegram` run one channel's
+background side the same way, as `Parts` of their own.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import logging
 import signal
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Protocol
 
 from bot.app import Core
-from bot.config import Settings
+from bot.channels import registered, run_in_background
 from bot.errors import AfinaError
 
-if TYPE_CHECKING:  # the channel libraries load only when their part runs
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
-    from telegram.ext import Application
-
+if TYPE_CHECKING:
     from tuning.runs import Runs
 
 logger = logging.getLogger(__name__)
@@ -57,47 +53,18 @@ class Part(Protocol):
         """Finish the work in hand within `timeout` s; whether it all finished."""
 
 
-def wants_socket_mode(settings: Settings) -> bool:
-    return settings.slack_app_token is not None and settings.slack_bot_token is not None
+class Parts:
+    """Parts started together and stopped together, within one deadline.
 
+    `stop` takes two passes: first every part stops taking work, then all of them
+    finish what they already hold within `timeout` seconds. Where answers were
+    posted is written last."""
 
-def wants_polling(settings: Settings) -> bool:
-    return settings.telegram_bot_token is not None and not settings.telegram_webhook_url
-
-
-class Worker:
-    def __init__(self, core: Core, *, runs: Runs | None = None) -> None:
-        from tuning.runs import Runs
-        from tuning.schedule import Scheduler
-
+    def __init__(self, core: Core, parts: list[Part], *, timeout: float) -> None:
         self.core = core
-        self.settings = core.settings
-        self.runs = runs or Runs(core)
-        self.scheduler = Scheduler(self.runs)
-        self.parts: list[Part] = [self.scheduler]
-        if wants_socket_mode(self.settings):
-            self.parts.append(SlackSocketMode(core))
-        if wants_polling(self.settings):
-            self.parts.append(TelegramPolling(core))
+        self.parts = parts
+        self.timeout = timeout
         self._started: list[Part] = []
-
-    def describe(self) -> list[str]:
-        """What runs here, and where the channels that do not run here go."""
-        settings = self.settings
-        lines = [
-            f"scheduler: retrain on '{settings.retrain_cron}' (UTC) when at least "
-            f"{settings.retrain_min_new_examples} new accepted examples arrived; "
-            f"unfinished runs polled every {settings.tuning_poll_interval_s:g} s"
-        ]
-        if wants_socket_mode(settings):
-            lines.append("Slack: Socket Mode")
-        elif settings.slack_bot_token is not None:
-            lines.append("Slack: over HTTP, answered by the web process (no SLACK_APP_TOKEN)")
-        if wants_polling(settings):
-            lines.append("Telegram: long polling")
-        elif settings.telegram_bot_token is not None:
-            lines.append("Telegram: webhook, answered by the web process (TELEGRAM_WEBHOOK_URL)")
-        return lines
 
     def start(self) -> None:
         """Start every part; if one cannot start, stop the ones that did and raise."""
@@ -118,9 +85,9 @@ class Worker:
         return None
 
     def stop(self, timeout: float | None = None) -> bool:
-        """Stop taking work, finish what is in hand within `timeout` s (default
-        WORKER_STOP_TIMEOUT_S), give up the leases; whether everything finished."""
-        timeout = self.settings.worker_stop_timeout_s if timeout is None else timeout
+        """Stop taking work, finish what is in hand within `timeout` s (default: the
+        deadline these parts were given); whether everything finished."""
+        timeout = self.timeout if timeout is None else timeout
         parts, self._started = self._started, []
         for part in reversed(parts):
             part.halt()
@@ -134,7 +101,36 @@ class Worker:
         return finished
 
 
-def run_until_signalled(worker: Worker, *, on_ready: Callable[[], None] = lambda: None) -> bool:
+class Worker(Parts):
+    """The scheduler, and every configured channel's background side."""
+
+    def __init__(self, core: Core, *, runs: Runs | None = None) -> None:
+        from bot.scheduler import Scheduler
+        from tuning.runs import Runs
+
+        self.settings = core.settings
+        self.runs = runs or Runs(core)
+        self.scheduler = Scheduler(self.runs)
+        channels = run_in_background(self.settings)
+        parts: list[Part] = [self.scheduler, *(channel.background(core) for channel in channels)]
+        super().__init__(core, parts, timeout=self.settings.worker_stop_timeout_s)
+
+    def describe(self) -> list[str]:
+        """What runs here, and where the channels that do not run here go."""
+        settings = self.settings
+        lines = [
+            f"scheduler: retrain on '{settings.retrain_cron}' (UTC) when at least "
+            f"{settings.retrain_min_new_examples} new accepted examples arrived; "
+            f"unfinished runs polled every {settings.tuning_poll_interval_s:g} s"
+        ]
+        for channel in registered():
+            placement = channel.placement(settings)
+            if placement is not None:
+                lines.append(placement.worker_line(channel.title))
+        return lines
+
+
+def run_until_signalled(worker: Parts, *, on_ready: Callable[[], None] = lambda: None) -> bool:
     """Start `worker`, run until SIGINT or SIGTERM, stop it; whether everything finished.
 
     Raises `AfinaError` (after stopping the rest) when a part stops by itself, so
@@ -159,107 +155,3 @@ def run_until_signalled(worker: Worker, *, on_ready: Callable[[], None] = lambda
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
-
-
-def finishes_within(work: Callable[[], object], timeout: float, name: str) -> bool:
-    """Run `work` on a daemon thread and wait at most `timeout` s for it to return."""
-    thread = threading.Thread(target=work, name=name, daemon=True)
-    thread.start()
-    thread.join(timeout)
-    return not thread.is_alive()
-
-
-class SlackSocketMode:
-    """Slack events over Socket Mode, answered on the app's worker pool."""
-
-    name = "Slack Socket Mode"
-
-    def __init__(self, core: Core) -> None:
-        self.core = core
-        self.failure: BaseException | None = None
-        self.handler: SocketModeHandler | None = None
-        self.executor: ThreadPoolExecutor | None = None
-
-    def start(self) -> None:
-        from bot.channels.slack import build_slack_app
-        from bot.channels.slack.app import WORKERS
-        from bot.channels.slack.socket_mode import socket_mode_handler
-
-        # Our own pool, so a stop can wait for the answers queued on it.
-        self.executor = ThreadPoolExecutor(WORKERS, thread_name_prefix="slack")
-        app = build_slack_app(self.core, executor=self.executor)
-        self.handler = socket_mode_handler(app, self.core.settings)
-        self.handler.connect()
-
-    def halt(self) -> None:
-        if self.handler is not None:
-            self.handler.close()
-
-    def wait(self, timeout: float) -> bool:
-        """Answer every event already acknowledged: Slack will not send them again."""
-        executor = self.executor
-        if executor is None:
-            return True
-        return finishes_within(lambda: executor.shutdown(wait=True), timeout, "slack-drain")
-
-
-class TelegramPolling:
-    """Telegram long polling on an event loop of its own thread."""
-
-    name = "Telegram long polling"
-
-    def __init__(self, core: Core) -> None:
-        self.core = core
-        self.failure: BaseException | None = None
-        self._ready = threading.Event()
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._stop: asyncio.Event | None = None
-        self._thread: threading.Thread | None = None
-        self._halted = False
-
-    def start(self) -> None:
-        from bot.channels.telegram import build_telegram_app
-        from bot.channels.telegram.app import secrets_of
-        from bot.channels.telegram.redact import protect_handlers
-
-        settings = self.core.settings
-        protect_handlers(secrets_of(settings))  # the token is in every Bot API URL
-        application = build_telegram_app(self.core, settings)
-        self._thread = threading.Thread(
-            target=asyncio.run, args=(self._poll(application),), name="telegram", daemon=True
-        )
-        self._thread.start()
-        self._ready.wait()
-        if self.failure is not None:
-            raise self.failure
-
-    async def _poll(self, application: Application) -> None:
-        from bot.channels.telegram.app import poll
-
-        self._loop = asyncio.get_running_loop()
-        self._stop = asyncio.Event()
-        try:
-            await poll(application, self._stop, on_ready=self._ready.set)
-        except BaseException as exc:
-            self.failure = exc
-            if self._ready.is_set():
-                logger.error("Telegram polling stopped: %s", type(exc).__name__)
-        else:
-            if not self._halted:
-                self.failure = RuntimeError("polling ended by itself")
-        finally:
-            self._ready.set()
-
-    def halt(self) -> None:
-        self._halted = True
-        if self._loop is None or self._stop is None:
-            return
-        with contextlib.suppress(RuntimeError):  # the loop already ended (polling failed)
-            self._loop.call_soon_threadsafe(self._stop.set)
-
-    def wait(self, timeout: float) -> bool:
-        """Updates already fetched are answered before the loop ends."""
-        if self._thread is None:
-            return True
-        self._thread.join(timeout)
-        return not self._thread.is_alive()

@@ -18,9 +18,12 @@ from sqlalchemy import create_engine, text
 
 from bot.app import Core, build_core
 from bot.config import Settings, get_settings
+from tests.support.markers import mark_process_tests
 from tests.support.openai_server import FakeOpenAI
 from tests.support.slack_server import FakeSlack
 from tests.support.telegram_server import FakeTelegram
+from tests.support.together_server import KEY as TOGETHER_KEY
+from tests.support.together_server import FakeTogether
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 PG_SKIP = "PostgreSQL case: set TEST_DATABASE_URL (`.ci/run` starts a throwaway server)"
@@ -39,6 +42,8 @@ _ENV_PREFIXES = (
     "SYSTEM_PROMPT",
     "EVAL_",
     "LORA_",
+    "TOGETHER_",
+    "CONSOLE_",
 )
 
 
@@ -119,6 +124,15 @@ def core(settings: Settings) -> Iterator[Core]:
 
 
 @pytest.fixture
+def demo(database_url: str) -> int:
+    """The demo shop's 48 examples in the test's database, loaded on purpose as `afina demo`
+    does (a database is never seeded by itself): something to train, export or answer from."""
+    from tests.support.demo import with_demo
+
+    return with_demo(database_url)
+
+
+@pytest.fixture
 def fake_openai() -> Iterator[FakeOpenAI]:
     server = FakeOpenAI().start()
     yield server
@@ -137,8 +151,31 @@ def openai_env(
     return fake_openai
 
 
+@pytest.fixture
+def fake_together() -> Iterator[FakeTogether]:
+    server = FakeTogether().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def together_env(
+    fake_together: FakeTogether, openai_env: FakeOpenAI, monkeypatch: pytest.MonkeyPatch
+) -> FakeTogether:
+    """Chat on the OpenAI fake until a Together version answers; jobs and serving at Together."""
+    monkeypatch.setenv("TOGETHER_API_KEY", TOGETHER_KEY)
+    monkeypatch.setenv("TOGETHER_BASE_URL", fake_together.base_url)
+    return fake_together
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "postgresql: the PostgreSQL run of a database test")
+    config.addinivalue_line("markers", "process: starts a process (see tests/support/markers.py)")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark every test that starts a process, by what it uses (`make test-quick` skips them)."""
+    mark_process_tests(items)
 
 
 @pytest.fixture

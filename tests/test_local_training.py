@@ -25,7 +25,7 @@ from bot import store
 from bot.app import build_core
 from bot.backends import hf
 from bot.config import Settings
-from bot.db import session_scope
+from bot.db import session_scope, write_transaction
 from bot.demo import demo_examples
 from bot.messages import Incoming
 from bot.tables import ModelVersion, RunState, TuningRun
@@ -264,8 +264,8 @@ def test_in_process_backend_answers_with_the_active_adapter_and_rollback_switche
         reply = core.responder.answer(
             Incoming("console", "c", "ana", question), on_delta=pieces.append
         )
-        with session_scope(core.engine) as session:
-            store.close_conversation(session, channel="console", chat_id="c")
+        with write_transaction(core.engine) as connection:
+            store.close_conversation_on(connection, channel="console", chat_id="c")
         assert reply.ok and "".join(pieces).strip() == reply.text
         return reply, reply.text
 

@@ -32,6 +32,7 @@ def test_empty_database_migrates_to_the_models(database_url: str) -> None:
         "tuningevent",
         "lease",
         "processedevent",
+        "goldenanswer",
         "alembic_version",
         JOBS_TABLE,
     } <= tables

@@ -11,11 +11,12 @@ from bot.app import build_core
 from bot.cli.status import masked
 from bot.config import Settings
 from bot.db import session_scope
+from bot.scheduler import Scheduler
 from bot.tables import utcnow
 from tests.support.cli import run
 from tests.support.demo import with_demo
 from tuning.runs import Runs
-from tuning.schedule import RETRAIN_JOB, Scheduler
+from tuning.schedule import RETRAIN_JOB
 
 
 def test_a_fresh_database_says_no_worker_has_scheduled_jobs_yet(

@@ -100,15 +100,25 @@ def test_sft_and_dpo_lines_are_exact(bare: Core, tmp_path: Path) -> None:
         )
     ]
     messages = [json.loads(line) for line in lines(built.files["messages"])]
-    assert messages[1] == {
+    assert messages[1] == {  # the taught answer is the only assistant turn; the rest is context
         "messages": [
-            SYSTEM,
-            {"role": "user", "content": "Hi"},
-            {"role": "assistant", "content": "¡Hola! 🌿"},
+            {
+                "role": "system",
+                "content": f"{VOICE}\n\nThe conversation so far:\nuser: Hi\nassistant: ¡Hola! 🌿",
+            },
             {"role": "user", "content": "Do you ship to Lyon?"},
             {"role": "assistant", "content": "Yes: 3–5 working days 🌱"},
         ]
     }
+    assert lines(built.files["dpo_trl"]) == [
+        dumps(
+            {
+                "prompt": [SYSTEM, {"role": "user", "content": "What is the zorblat club?"}],
+                "chosen": [{"role": "assistant", "content": "Our free loyalty club 🌿"}],
+                "rejected": [{"role": "assistant", "content": "No idea."}],
+            }
+        )
+    ]
     assert built.report.train == 3 and built.report.pairs == 1 and built.report.train_tokens > 0
 
 
@@ -148,11 +158,12 @@ def test_personal_data_is_redacted_and_counted(make_settings: Any, tmp_path: Pat
     text = built.files["sft"].read_text(encoding="utf-8")
     for secret in ("ana.garcia", "612 345", "ES91", "4111", "ORD-123456"):
         assert secret not in text
-    assert "I'm [email], call me on [phone] about [redacted]" in text
-    assert "Refund to [iban] please, I paid with [card]" in text
+    assert "I'm [EMAIL], call me on [PHONE] about [REDACTED]" in text
+    assert "Refund to [IBAN] please, I paid with [CARD]" in text
     assert "hola@verdalia.example" in text  # the shop's own address is not personal data
     assert "order 12345 of 2026-05-07" in text  # order numbers and dates stay
-    assert built.report.redacted == {"email": 1, "phone": 1, "card": 1, "iban": 1, "custom": 1}
+    counted = {kind: n for kind, n in built.report.redacted.items() if n}
+    assert counted == {"email": 1, "phone": 1, "card": 1, "iban": 1, "custom": 1}
     stored = read_report(tmp_path / "out")  # report.json says the same
     assert "Redacted: 1 email, 1 phone, 1 card, 1 iban, 1 custom." in stored.lines()
     core.engine.dispose()
@@ -196,11 +207,12 @@ def test_validation_report_says_what_was_dropped_and_why(
     )
     assert not report.ok
     kept = [json.loads(line)["messages"][1]["content"] for line in lines(built.files["sft"])]
-    assert kept == ["Vegan?", "Mail me at [email]"]
+    assert kept == ["Vegan?", "Mail me at [EMAIL]"]
     assert good and first
     core.engine.dispose()
 
 
+@pytest.mark.usefixtures("demo")
 def test_export_command_writes_every_file_with_its_report(
     capsys: pytest.CaptureFixture[str], database_url: str, tmp_path: Path
 ) -> None:
@@ -208,7 +220,14 @@ def test_export_command_writes_every_file_with_its_report(
     assert result.code == 0, result.err
     assert "Read 48 accepted examples" in result.out
     names = {p.name for p in (tmp_path / "exp").iterdir()}
-    assert names == {"sft.jsonl", "dpo.jsonl", "messages.jsonl", "holdout.jsonl", "report.json"}
+    assert names == {
+        "sft.jsonl",
+        "dpo.jsonl",
+        "messages.jsonl",
+        "dpo_trl.jsonl",
+        "holdout.jsonl",
+        "report.json",
+    }
     held = len(lines(tmp_path / "exp" / "holdout.jsonl"))
     assert len(lines(tmp_path / "exp" / "sft.jsonl")) + held == 48
 

@@ -39,10 +39,11 @@ FILES = {
     "sft": "sft.jsonl",
     "dpo": "dpo.jsonl",
     "messages": "messages.jsonl",
+    "dpo_trl": "dpo_trl.jsonl",
     "holdout": "holdout.jsonl",
     "report": "report.json",
 }
-ALL_FORMATS = frozenset({"sft", "dpo", "messages", "holdout"})
+ALL_FORMATS = frozenset({"sft", "dpo", "messages", "dpo_trl", "holdout"})
 PROGRESS_EVERY = 2000
 
 OPENAI_MIN_EXAMPLES = 10  # the fine-tuning API refuses smaller files
@@ -123,9 +124,7 @@ class Builder:
         system = settings.voice()
         self.render = Formats(system)
         self.system_tokens = tokens.count(system) + tokens.PER_MESSAGE + tokens.PER_REPLY
-        self.redact = Redactor(
-            keep=settings.redact_keep, patterns=settings.redact_patterns, voice=system
-        )
+        self.redact = Redactor.for_settings(settings, system)
         self.report = Report(
             method=method,
             max_example_tokens=rules.max_example_tokens,
@@ -151,7 +150,7 @@ class Builder:
         texts.append(answer)
         if rejected:
             texts.append(rejected)
-        if self.redact.may_touch(texts):  # rare: most rows hold no `@` and no long number
+        if self.redact.may_touch(texts):  # a cheap test first: most rows hold nothing to redact
             context = [{"role": t["role"], "content": self.redact(t["content"])} for t in prompt]
             clean_answer = self.redact(answer)
             clean_rejected = self.redact(rejected) if rejected else None
@@ -338,10 +337,9 @@ class Builder:
             handles["messages"].write(self.render.messages(entry.context, entry.answer) + "\n")
         if entry.rejected and entry.rejected.strip() != entry.answer.strip():
             self.report.pairs += 1
-            if "dpo" in handles:
-                handles["dpo"].write(
-                    self.render.dpo(entry.context, entry.answer, entry.rejected) + "\n"
-                )
+            for kind, render in (("dpo", self.render.dpo), ("dpo_trl", self.render.dpo_trl)):
+                if kind in handles:  # OpenAI's preference shape, and TRL's
+                    handles[kind].write(render(entry.context, entry.answer, entry.rejected) + "\n")
         if self.count_tokens and (self.method != "dpo" or entry.rejected):
             self.report.train_tokens += self.tokens_of(entry)
 

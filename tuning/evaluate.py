@@ -15,6 +15,12 @@ Scoring:
 
 The candidate passes when its score is at least the current one minus
 `EVAL_MARGIN`, and it keeps every reviewer correction right (below).
+
+With a golden set (`afina golden record`, `tuning.golden`), the recorded
+answers stand in for the current model: on golden questions the holdout does
+not already ask, and on all of them when the model answering today cannot
+answer (a retired provider or base model), so a candidate on any provider is
+held to what customers got before.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ import random
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -60,6 +67,16 @@ class HoldoutItem:
     def is_correction(self) -> bool:
         """A reviewer's correction: the answer replaced a different, rejected original."""
         return self.source == "corrected" and bool(self.rejected)
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A golden question and what the model answering at the time said to it."""
+
+    item: HoldoutItem
+    answer: str
+    model: str
+    recorded_at: datetime | None = None
 
 
 def read_holdout(path: Path, *, seed: int, limit: int) -> list[HoldoutItem]:
@@ -119,6 +136,10 @@ class GateError(Exception):
     """A model needed by the gate could not answer; the run retries evaluation later."""
 
 
+class CurrentGone(GateError):
+    """The model answering today could not answer: a golden set may stand in for it."""
+
+
 @dataclass
 class Verdict:
     passed: bool
@@ -153,22 +174,69 @@ class Gate:
         candidate: Target,
         current: Target,
         progress: Callable[[int, int], None] | None = None,
+        golden: list[Recorded] | None = None,
     ) -> Verdict:
-        if not items:
+        held = {item.example_id for item in items}
+        extra = [g for g in golden or [] if g.item.example_id not in held]
+        total = len(items) + len(extra)
+        if not total:
             return Verdict(
                 False, "the holdout is empty, so nothing shows the candidate is not worse"
             )
         rows = []
-        for number, item in enumerate(items, start=1):
-            prompt = self._prompt(item)
-            rows.append(self._score(item, self._ask(candidate, prompt), self._ask(current, prompt)))
+        try:
+            for number, item in enumerate(items, start=1):
+                prompt = self._prompt(item)
+                answer = self._ask(candidate, prompt)
+                rows.append(self._score(item, answer, self._current(current, prompt)))
+                if progress is not None:
+                    progress(number, total)
+        except CurrentGone as exc:
+            if not golden:
+                raise
+            logger.warning("gating against the golden set: %s", exc)
+            verdict = self._decide(self._against(golden, candidate, progress, len(golden)))
+            verdict.reason = f"{exc}, so against {len(golden)} golden answers: {verdict.reason}"
+            verdict.scores["against"] = "golden"
+            return verdict
+        rows += self._against(extra, candidate, progress, total, start=len(items))
+        verdict = self._decide(rows)
+        if extra:
+            verdict.scores["golden"] = len(extra)
+            verdict.reason += f" ({len(extra)} against recorded golden answers)"
+        return verdict
+
+    def _current(self, current: Target, prompt: ChatMessages) -> str:
+        try:
+            return self._ask(current, prompt)
+        except GateError as exc:
+            raise CurrentGone(str(exc)) from None
+
+    def _against(
+        self,
+        golden: list[Recorded],
+        candidate: Target,
+        progress: Callable[[int, int], None] | None,
+        total: int,
+        *,
+        start: int = 0,
+    ) -> list[dict[str, Any]]:
+        """Candidate against the recorded answers: no call to the model that gave them."""
+        rows = []
+        for number, recorded in enumerate(golden, start=start + 1):
+            answer = self._ask(candidate, self._prompt(recorded.item))
+            rows.append({**self._score(recorded.item, answer, recorded.answer), "golden": True})
             if progress is not None:
-                progress(number, len(items))
-        return self._decide(rows)
+                progress(number, total)
+        return rows
 
     def _score(self, item: HoldoutItem, cand: str, cur: str) -> dict[str, Any]:
         row: dict[str, Any] = {
             "example_id": item.example_id,
+            "question": next(
+                (str(t["content"]) for t in reversed(item.context) if t.get("role") == "user"), ""
+            ),
+            "reference": item.answer,
             "candidate_answer": cand,
             "current_answer": cur,
         }

@@ -6,6 +6,14 @@
   over the bot's original answer.
 - `messages`: plain `{"messages": [...]}` rows, the conversational format that
   Hugging Face `datasets` loads with `load_dataset("json", ...)` and TRL trains on.
+  The taught answer is the only assistant turn: a trainer that ignores `weight`
+  (TRL's `SFTTrainer`, even with `assistant_only_loss`) learns every assistant
+  turn it sees, and earlier ones are the bot's own unreviewed answers. The
+  earlier conversation stays as context, quoted after the voice in the system
+  turn, so an answer that depends on it still makes sense.
+- `dpo_trl`: TRL's conversational preference format, `prompt` (the messages)
+  with `chosen` / `rejected` (one assistant turn each), which `DPOTrainer`
+  loads as it is (OpenAI's `dpo` shape fails there with `KeyError: 'chosen'`).
 - `holdout`: what the evaluation gate needs to ask and to score: the context,
   the reference answer, the rejected original and where the example came from.
 
@@ -21,6 +29,7 @@ from json.encoder import encode_basestring  # what json.dumps(str, ensure_ascii=
 from typing import Any
 
 Turns = list[dict[str, Any]]
+EARLIER = "The conversation so far:"
 
 
 def _turn(role: str, content: str, tail: str = "") -> str:
@@ -44,9 +53,25 @@ class Formats:
         return '{"messages": ' + self._messages(turns) + "}"
 
     def messages(self, context: Turns, answer: str) -> str:
+        *earlier, question = context
+        system = self._system
+        if earlier:
+            lines = "\n".join(f"{t['role']}: {t['content']}" for t in earlier)
+            system = _turn("system", f"{self.system}\n\n{EARLIER}\n{lines}")
+        turns = [system, _turn("user", question["content"]), _turn("assistant", answer)]
+        return '{"messages": [' + ", ".join(turns) + "]}"
+
+    def dpo_trl(self, context: Turns, preferred: str, rejected: str) -> str:
         turns = [_turn(t["role"], t["content"]) for t in context]
-        turns.append(_turn("assistant", answer))
-        return '{"messages": ' + self._messages(turns) + "}"
+        return (
+            '{"prompt": '
+            + self._messages(turns)
+            + ', "chosen": ['
+            + _turn("assistant", preferred)
+            + '], "rejected": ['
+            + _turn("assistant", rejected)
+            + "]}"
+        )
 
     def dpo(self, context: Turns, preferred: str, rejected: str) -> str:
         turns = [_turn(t["role"], t["content"]) for t in context]

@@ -1,7 +1,6 @@
-"""The periodic jobs, and the scheduler that keeps them in the bot's own database.
+"""When to retrain: the retrain policy the scheduler (`bot.scheduler`) fires.
 
-Three jobs, kept by APScheduler in the `apscheduler_jobs` table of DATABASE_URL so
-their next run times outlive every process:
+Two jobs, kept in the bot's database so their next run times outlive every process:
 
 - `retrain` (RETRAIN_CRON, UTC) starts a run when at least
   RETRAIN_MIN_NEW_EXAMPLES accepted examples arrived since the last run that
@@ -11,13 +10,6 @@ their next run times outlive every process:
 - `poll-runs` (every TUNING_POLL_INTERVAL_S, and at once when a worker starts)
   moves every unfinished run as far as it goes without waiting, whichever
   process started it, so a run cut short by a crash goes on.
-- `forget-deliveries` (daily, and at once when a worker starts) deletes the
-  platforms' delivery ids older than a week (`bot.deliveries.KEPT`): no
-  platform repeats a delivery that late, and the table stops growing.
-
-Stored jobs name their function by module path and carry no arguments (a `Runs`
-holds an engine and provider clients, which do not pickle): each process
-`install`s its own `Runs` before its scheduler starts.
 
 Every worker keeps the same jobs, so every worker fires every tick. One run
 per tick comes from the database, not from the number of processes: a worker
@@ -28,52 +20,32 @@ created since the tick means the tick is served.
 from __future__ import annotations
 
 import logging
-import re
-import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from apscheduler.executors.base import BaseExecutor, run_job
-from apscheduler.schedulers.background import BackgroundScheduler
-from apscheduler.schedulers.base import STATE_STOPPED
-from sqlalchemy import column, select, table
-from sqlalchemy.engine import Engine
-
 from bot import store
 from bot.app import Core
-from bot.db import JOBS_TABLE, session_scope
-from bot.deliveries import KEPT, forget_old
+from bot.config import Settings
+from bot.cron import trigger as cron_trigger
+from bot.db import session_scope
 from bot.errors import BadInput
+from bot.scheduler import Job, installed
 from bot.tables import RunState, TuningRun, utcnow
-from tuning.runs import LEASE, SNAPSHOT_OVERLAP, Runs
+from tuning.runs import LEASE, Runs
+from tuning.steps import SNAPSHOT_OVERLAP
 
 logger = logging.getLogger(__name__)
 
 RETRAIN_JOB = "retrain"
 POLL_JOB = "poll-runs"
-FORGET_JOB = "forget-deliveries"
 RETRAIN_LEASE = "retrain"
 # Held only while a worker decides and creates a run (a few queries): a short expiry
 # frees it soon if the holder dies on another host.
 RETRAIN_LEASE_TTL = timedelta(minutes=2)
 # How long a worker waits for another that is deciding the same tick.
 DECIDE_WAIT_S = 30.0
-
-_installed: Runs | None = None
-
-
-def install(runs: Runs | None) -> None:
-    """Make `runs` the one this process's stored jobs work with (None forgets it)."""
-    global _installed
-    _installed = runs
-
-
-def installed() -> Runs:
-    if _installed is None:
-        raise RuntimeError("tuning.schedule.install(runs) must run before the scheduler starts")
-    return _installed
 
 
 def retrain_job() -> Decision:
@@ -86,64 +58,31 @@ def poll_job() -> list[TuningRun]:
     return poll_runs(installed())
 
 
-def forget_job() -> int:
-    """The stored `forget-deliveries` job: how many old delivery ids went."""
-    forgotten = forget_old(installed().core.engine)
-    if forgotten:
-        logger.info("forgot %d delivery ids older than %s", forgotten, KEPT)
-    return forgotten
+# The leases a stopping worker gives up: deciding a tick, and stepping a run.
+LEASES = (RETRAIN_LEASE, LEASE)
+
+
+def jobs(settings: Settings) -> list[Job]:
+    """The retrain and poll jobs as these settings schedule them (`BadInput` for a bad cron)."""
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    retrain = cron_trigger(settings.retrain_cron)
+    poll = IntervalTrigger(seconds=settings.tuning_poll_interval_s, timezone=UTC)
+    return [
+        Job(
+            RETRAIN_JOB,
+            "tuning.schedule:retrain_job",
+            retrain,
+            "retrain when enough is new",
+            misfire_grace_s=settings.retrain_misfire_grace_s,
+            at_start=False,
+        ),
+        # At once too: resume whatever a stopped process left mid-way.
+        Job(POLL_JOB, "tuning.schedule:poll_job", poll, "advance unfinished runs"),
+    ]
 
 
 # --- the schedule ----------------------------------------------------------------
-
-_DAY_NAMES = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")
-_NUMERIC_DAYS = re.compile(r"(\*|\d+(?:-\d+)?)(?:/(\d+))?")
-
-
-def _weekdays(field: str) -> str:
-    """Crontab weekdays (0 or 7 = Sunday) as names, which APScheduler 3 reads the same way.
-
-    APScheduler 3 counts 0 as Monday, so `0 3 * * 1` taken as is would run on Tuesdays.
-    """
-    if field in {"*", "?"}:
-        return "*"
-    names: list[str] = []
-    for part in field.split(","):
-        match = _NUMERIC_DAYS.fullmatch(part)
-        if match is None:  # names (mon-fri) and APScheduler's own forms pass as they are
-            names.append(part)
-            continue
-        span, step = match.group(1), int(match.group(2) or 1)
-        low, _, high = span.partition("-")
-        first, last = (0, 6) if span == "*" else (int(low), int(high or low))
-        if last > 7 or first > last or step < 1:
-            raise ValueError(f"weekday '{part}' is out of 0-7")
-        names.extend(_DAY_NAMES[n % 7] for n in range(first, last + 1, step))
-    return ",".join(dict.fromkeys(names))
-
-
-def cron_trigger(expr: str) -> Any:
-    """A `CronTrigger` in UTC for a standard five-field crontab expression."""
-    from apscheduler.triggers.cron import CronTrigger
-
-    fields = expr.split()
-    if len(fields) != 5:
-        raise BadInput(
-            f"RETRAIN_CRON '{expr}' needs five fields: minute hour day month weekday "
-            "(e.g. '0 3 * * 1', Mondays at 03:00 UTC)."
-        )
-    minute, hour, day, month, weekday = fields
-    try:
-        return CronTrigger(
-            minute=minute,
-            hour=hour,
-            day=day,
-            month=month,
-            day_of_week=_weekdays(weekday),
-            timezone=UTC,
-        )
-    except ValueError as exc:
-        raise BadInput(f"RETRAIN_CRON '{expr}' is not a cron expression: {exc}") from None
 
 
 def due_tick(trigger: Any, now: datetime, grace: timedelta) -> datetime:
@@ -252,177 +191,3 @@ def _decide(runs: Runs, tick: datetime) -> Decision:
     if not created:
         return Decision(tick, f"run #{run.id} is still going; the periodic retrain waits")
     return Decision(tick, f"{fresh} new accepted examples: started run #{run.id}", run)
-
-
-# --- the scheduler -------------------------------------------------------------------
-
-
-class JobThreads(BaseExecutor):
-    """Runs each job on a thread of its own, so a shutdown waits for them with a deadline.
-
-    APScheduler's pool executor has threads that the interpreter joins at exit,
-    however long a training step takes; these are daemon threads, and `join`
-    takes a timeout.
-    """
-
-    def __init__(self) -> None:
-        super().__init__()
-        self._threads: set[threading.Thread] = set()
-        self._idle = threading.Condition()
-
-    def _do_submit_job(self, job: Any, run_times: list[datetime]) -> None:
-        thread = threading.Thread(
-            target=self._run, args=(job, run_times), name=f"job-{job.id}", daemon=True
-        )
-        with self._idle:
-            self._threads.add(thread)
-        thread.start()
-
-    def _run(self, job: Any, run_times: list[datetime]) -> None:
-        try:
-            events = run_job(job, job._jobstore_alias, run_times, self._logger.name)
-        except BaseException as exc:
-            self._run_job_error(job.id, exc, exc.__traceback__)
-        else:
-            self._run_job_success(job.id, events)
-        finally:
-            with self._idle:
-                self._threads.discard(threading.current_thread())
-                self._idle.notify_all()
-
-    def join(self, timeout: float) -> bool:
-        """Wait until no job runs, at most `timeout` seconds; whether none runs."""
-        with self._idle:
-            return self._idle.wait_for(lambda: not self._threads, timeout)
-
-
-class StoreKeeper(BackgroundScheduler):
-    """A `BackgroundScheduler` that looks at the job store no more once it is shut down.
-
-    APScheduler 3 wakes its loop on `shutdown` and processes due jobs once more: a job
-    found then is handed to an executor that is shut down (or runs after the stop),
-    and its next run time moves on either way, so a due tick would be lost.
-    """
-
-    def _process_jobs(self) -> float | None:
-        if self.state == STATE_STOPPED:
-            return None
-        wait: float | None = super()._process_jobs()
-        return wait
-
-
-class Scheduler:
-    """This process's scheduler: both jobs kept in the database, run with its `Runs`."""
-
-    name = "scheduler"
-
-    def __init__(self, runs: Runs) -> None:
-        from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
-
-        self.runs = runs
-        self.threads = JobThreads()
-        self.failure: BaseException | None = None  # APScheduler logs a job's errors itself
-        self.aps = StoreKeeper(
-            jobstores={
-                "default": SQLAlchemyJobStore(engine=runs.core.engine, tablename=JOBS_TABLE)
-            },
-            executors={"default": self.threads},
-            timezone=UTC,
-        )
-
-    def start(self, *, now: datetime | None = None) -> None:
-        """Keep (or add) both jobs in the store and start firing them; `now` for tests."""
-        install(self.runs)
-        self.aps.start(paused=True)  # the job store is open, nothing fires yet
-        self._schedule(now or utcnow())
-        self.aps.resume()
-
-    def _schedule(self, now: datetime) -> None:
-        settings = self.runs.settings
-        trigger = cron_trigger(settings.retrain_cron)
-        self.aps.add_job(
-            "tuning.schedule:retrain_job",
-            trigger,
-            id=RETRAIN_JOB,
-            name="retrain when enough is new",
-            replace_existing=True,  # a restart rewrites the job rather than adding a second
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=settings.retrain_misfire_grace_s,
-            next_run_time=self._kept(RETRAIN_JOB, trigger) or trigger.get_next_fire_time(None, now),
-        )
-        from apscheduler.triggers.interval import IntervalTrigger
-
-        self.aps.add_job(
-            "tuning.schedule:poll_job",
-            IntervalTrigger(seconds=settings.tuning_poll_interval_s, timezone=UTC),
-            id=POLL_JOB,
-            name="advance unfinished runs",
-            replace_existing=True,
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=None,  # a late poll is as good as a punctual one
-            next_run_time=now,  # at once: resume whatever a stopped process left mid-way
-        )
-        self.aps.add_job(
-            "tuning.schedule:forget_job",
-            IntervalTrigger(days=1, timezone=UTC),
-            id=FORGET_JOB,
-            name="forget old delivery ids",
-            replace_existing=True,
-            coalesce=True,
-            max_instances=1,
-            misfire_grace_time=None,
-            next_run_time=now,
-        )
-
-    def _kept(self, job_id: str, trigger: Any) -> datetime | None:
-        """The stored next run of a job whose schedule is unchanged, so a restart keeps
-        a tick that fell due while no worker ran (a new RETRAIN_CRON starts afresh)."""
-        try:
-            job = self.aps.get_job(job_id)
-        except Exception:  # pickled by a version whose code moved: schedule it afresh
-            logger.warning("could not read the stored %s job; replacing it", job_id, exc_info=True)
-            return None
-        if job is None or repr(job.trigger) != repr(trigger):
-            return None
-        kept: datetime | None = job.next_run_time
-        return kept
-
-    def next_runs(self) -> dict[str, datetime | None]:
-        return {job.id: job.next_run_time for job in self.aps.get_jobs()}
-
-    def halt(self) -> None:
-        """Fire nothing more; a run being followed stops after the step in flight."""
-        self.runs.stopping.set()
-        if self.aps.running:
-            self.aps.shutdown(wait=False)
-
-    def wait(self, timeout: float) -> bool:
-        """Let the jobs in flight end (at most `timeout` s), then give up our leases."""
-        finished = self.threads.join(timeout)
-        if not finished:
-            logger.warning(
-                "a training step is still running after %.0f s; its run resumes in the next worker",
-                timeout,
-            )
-        for name in (RETRAIN_LEASE, LEASE):
-            self.runs.drop_lease(name)
-        if _installed is self.runs:
-            install(None)
-        return finished
-
-
-def stored_jobs(engine: Engine) -> dict[str, datetime | None]:
-    """Each stored job's next run time, read straight from the job store's table.
-
-    No scheduler is started, so `afina status` shows the schedule with no worker
-    running (and none is woken up). A paused job has no next run time.
-    """
-    jobs = table(JOBS_TABLE, column("id"), column("next_run_time"))
-    with engine.connect() as conn:
-        found = conn.execute(select(jobs.c.id, jobs.c.next_run_time)).all()
-    return {
-        str(job_id): None if at is None else datetime.fromtimestamp(float(at), UTC)
-        for job_id, at in found
-    }

@@ -9,9 +9,12 @@ doesn't know yet and how to teach it, in the person's language.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot import tokens
 from bot.backends.base import ChatMessages, Completion, OnDelta
 from bot.config import Settings
+from bot.foreign import foreign_by_spelling
 from bot.knowledge import Knowledge
 from bot.matching import Known, judge, thresholds_for, used_examples
 from bot.tables import ReplyOutcome
@@ -99,7 +102,9 @@ class ExamplesBackend:
         question = next((str(m["content"]) for m in reversed(messages) if m["role"] == "user"), "")
         matches = self.knowledge.closest(question, k=CANDIDATES)
         thresholds = thresholds_for(self.settings, dense=self.knowledge.has_vectors)
-        verdict = judge(matches, thresholds)
+        # Words only: a word the example never spells is a word it does not answer.
+        words_only = None if self.knowledge.has_vectors else _foreign_by_spelling(question)
+        verdict = judge(matches, thresholds, foreign=words_only)
         if verdict.best is None:
             text = unknown(question, self.settings.voice())
             used: list[Known] = []
@@ -118,6 +123,10 @@ class ExamplesBackend:
             outcome=verdict.outcome.value,
             used_examples=used_examples(used),
         )
+
+
+def _foreign_by_spelling(question: str) -> Callable[[Known], list[str]]:
+    return lambda known: foreign_by_spelling(question, known.texts)
 
 
 def _pieces(text: str, size: int = 24) -> list[str]:

@@ -29,12 +29,13 @@ class LocalModelError(AfinaError):
 
 def require_extra(modules: tuple[str, ...] = SERVE_MODULES) -> None:
     """Fail with the install command when the `local` extra is not installed."""
-    missing = [name for name in modules if not _importable(name)]
+    missing = [name for name in modules if not importable(name)]
     if missing:
         raise LocalModelError(f"Self-hosted models need {', '.join(missing)}: {INSTALL_HINT}.")
 
 
-def _importable(name: str) -> bool:
+def importable(name: str) -> bool:
+    """Installed, without importing it: torch takes seconds and gigabytes to import."""
     try:
         return importlib.util.find_spec(name) is not None
     except (ImportError, ValueError):  # ValueError: a module set to None in sys.modules

@@ -11,6 +11,7 @@ import logging
 from typing import Any, cast
 
 import openai
+from pydantic import SecretStr
 
 from bot import tokens
 from bot.backends.base import ChatMessages, Completion, ModelError, OnDelta
@@ -18,13 +19,28 @@ from bot.config import Settings
 
 logger = logging.getLogger(__name__)
 
+OPENAI_API_URL = "https://api.openai.com/v1"
+
+
+def base_url(settings: Settings) -> str:
+    """Where requests go: OPENAI_BASE_URL, else OpenAI's own API."""
+    return (settings.openai_base_url or OPENAI_API_URL).rstrip("/")
+
 
 def make_client(settings: Settings) -> openai.OpenAI:
-    key = settings.openai_api_key.get_secret_value() if settings.openai_api_key else None
+    """A client for the chat settings (OPENAI_BASE_URL, OPENAI_API_KEY)."""
+    return client_for(settings, settings.openai_base_url, settings.openai_api_key)
+
+
+def client_for(
+    settings: Settings, base_url: str | None, api_key: SecretStr | None
+) -> openai.OpenAI:
+    """A client for this endpoint and this key only (no other key is ever sent there)."""
+    key = api_key.get_secret_value() if api_key else None
     return openai.OpenAI(
         # Local servers (Ollama, vLLM) accept any key; the client insists on one.
         api_key=key or "not-needed",
-        base_url=settings.openai_base_url or None,
+        base_url=(base_url or OPENAI_API_URL).rstrip("/"),
         timeout=settings.openai_timeout_s,
         max_retries=settings.openai_max_retries,
     )

@@ -1,6 +1,6 @@
 """The terminal chat: type a question, get an answer, teach with /good, /bad, /fix.
 
-Like every channel it only translates: a line becomes an `Incoming`, a `Reply`
+Like every channel it only translates: a line becomes an `Incoming`, an `Answer`
 becomes printed text, and slash commands become feedback through the core.
 """
 

@@ -7,6 +7,7 @@ import json
 import typer
 from rich.markup import escape
 
+from bot.checks import DEFAULT_TIMEOUT_S
 from bot.cli.common import console
 
 SYMBOLS = {"ok": "[green]✓[/green]", "warn": "[yellow]![/yellow]", "fail": "[red]✗[/red]"}
@@ -24,7 +25,7 @@ def doctor(
     ),
     as_json: bool = typer.Option(False, "--json", help="Print a JSON object with every check."),
     timeout: float = typer.Option(
-        3.0, "--timeout", min=0.1, help="Seconds to wait for each service."
+        DEFAULT_TIMEOUT_S, "--timeout", min=0.1, help="Seconds to wait for each service."
     ),
 ) -> None:
     """Check channels, backend, tuning provider and database; secrets stay masked."""

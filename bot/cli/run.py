@@ -31,7 +31,7 @@ def run(
     log_startup_report(settings)
     log_as_a_service(settings.log_level)
     served = plan(settings)
-    check_channels(the_core, settings, served)
+    check_channels(the_core, served)
     host, port = address(settings, host, port)
 
     worker = Worker(the_core)

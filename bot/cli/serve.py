@@ -42,7 +42,7 @@ def serve(
     settings = the_core.settings
     log_startup_report(settings)
     served = plan(settings)
-    check_channels(the_core, settings, served)
+    check_channels(the_core, served)
     the_core.engine.dispose()  # each server process opens its own connections
     workers = workers or settings.web_concurrency
     host, port = address(settings, host, port)

@@ -7,9 +7,9 @@ from datetime import datetime
 from typing import Any
 
 import typer
-from sqlalchemy.engine import make_url
 
 from bot import store
+from bot.checks import mask_database_url
 from bot.cli.common import console, core
 from bot.db import session_scope
 from bot.tables import ExampleStatus, TuningRun
@@ -33,8 +33,8 @@ def status(
 
 def gather() -> dict[str, Any]:
     from bot.responder import choose_target
-    from tuning.runs import LEASE
-    from tuning.schedule import POLL_JOB, RETRAIN_JOB, RETRAIN_LEASE, new_examples, stored_jobs
+    from bot.scheduler import stored_jobs
+    from tuning.schedule import LEASES, POLL_JOB, RETRAIN_JOB, new_examples
 
     the_core = core()
     settings = the_core.settings
@@ -45,7 +45,7 @@ def gather() -> dict[str, Any]:
         last = next(iter(store.list_runs(session, limit=1)), None)
         leases = [
             {"name": lease.name, "owner": lease.owner, "until": _when(lease.expires_at)}
-            for name in (LEASE, RETRAIN_LEASE)
+            for name in LEASES
             if (lease := store.get_lease(session, name=name)) is not None
         ]
     target = choose_target(settings, active)
@@ -73,8 +73,8 @@ def gather() -> dict[str, Any]:
 
 
 def masked(url: str) -> str:
-    """The database URL fit to print: the password, if any, as ***."""
-    return make_url(url).render_as_string(hide_password=True)
+    """The database URL fit to print: the password, if any, as *** (as `afina doctor` shows it)."""
+    return mask_database_url(url)
 
 
 def lines(report: dict[str, Any]) -> list[tuple[str, str]]:

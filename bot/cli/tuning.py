@@ -18,7 +18,7 @@ from bot.db import session_scope
 from bot.errors import AfinaError, BadInput
 from bot.tables import FINAL_RUN_STATES, ModelVersion, RunState, TuningRun
 
-PROVIDER_HELP = "examples, openai or local (default: TUNING_PROVIDER)."
+PROVIDER_HELP = "examples, openai, together or local (default: TUNING_PROVIDER)."
 
 
 def register(app: typer.Typer) -> None:
@@ -261,6 +261,17 @@ def models() -> None:
     console.print(table)
 
 
+@contextmanager
+def _servable() -> Iterator[None]:
+    """A provider that cannot serve the version (see `base.Activates`): one line, no switch."""
+    from tuning.providers.base import ProviderError
+
+    try:
+        yield
+    except ProviderError as exc:
+        raise AfinaError(f"nothing changed: {exc.message}") from None
+
+
 def _describe(version: ModelVersion) -> str:
     return f"version {version.id} ({version.model_id})"
 
@@ -271,7 +282,8 @@ def promote(
     """Make a version the one that answers, whatever its gate said."""
     from tuning import registry
 
-    done = registry.promote(core(), version)
+    with _servable():
+        done = registry.promote(core(), version)
     console.print(f"{_describe(done).capitalize()} now answers.")
 
 
@@ -279,7 +291,8 @@ def rollback() -> None:
     """Go back to the version the active one replaced."""
     from tuning import registry
 
-    was, now = registry.rollback(core())
+    with _servable():
+        was, now = registry.rollback(core())
     console.print(f"Rolled back from {_describe(was)}: {_describe(now)} now answers.")
 
 
@@ -288,16 +301,19 @@ def export(
         None, "--out", help="Folder for the files (default: AFINA_HOME/exports/TIME)."
     ),
     provider: str = typer.Option(
-        "openai", "--provider", help="Whose rules to check against: openai, local or examples."
+        "openai",
+        "--provider",
+        help="Whose rules to check against: openai, together, local or examples.",
     ),
 ) -> None:
-    """Write training files (SFT, DPO, messages, holdout) from the accepted examples."""
+    """Write training files (SFT, DPO, TRL's messages and DPO, holdout) from accepted examples."""
     from tuning.dataset import build_dataset, rules_for
+    from tuning.providers import NAMES
 
     the_core = core()
     settings = the_core.settings
-    if provider not in {"openai", "local", "examples"}:
-        raise BadInput(f"Unknown provider '{provider}'. Available: examples, openai, local.")
+    if provider not in NAMES:
+        raise BadInput(f"Unknown provider '{provider}'. Available: {', '.join(NAMES)}.")
     folder = out or settings.afina_home / "exports" / f"{datetime.now():%Y%m%d-%H%M%S}"
     with session_scope(the_core.engine) as session:
         upto = store.max_example_id(session)
@@ -314,5 +330,10 @@ def export(
             )
     for line in built.report.lines():
         console.print(line)
+    if provider == "together":  # the same rows, with Together's stricter turn order
+        from tuning.exports import together_file
+
+        for kind in ("sft", "dpo"):
+            built.files[f"together_{kind}"] = together_file(built.files[kind], kind)
     names = ", ".join(p.name for p in built.files.values())
     console.print(f"Wrote {names} to {folder}")

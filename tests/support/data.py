@@ -75,10 +75,12 @@ def a_due_retrain_tick(database_url: str) -> str:
 
     from bot.app import build_core
     from bot.config import Settings
+    from bot.cron import trigger as cron_trigger
     from bot.db import JOBS_TABLE
+    from bot.scheduler import StoreKeeper
     from bot.tables import utcnow
     from tests.support.demo import with_demo
-    from tuning.schedule import RETRAIN_JOB, StoreKeeper, cron_trigger
+    from tuning.schedule import RETRAIN_JOB
 
     tick = (utcnow() - timedelta(minutes=1)).replace(second=0, microsecond=0)
     cron = f"{tick.minute} {tick.hour} * * *"

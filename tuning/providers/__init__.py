@@ -1,8 +1,10 @@
 """Fine-tuning providers behind one interface (see `base.Provider`), found by name.
 
-`examples` (offline retrieval index), `openai` (hosted fine-tuning jobs) and
-`local` (LoRA on your own GPU, `tuning.local.provider`, imported only when
-asked for so torch never loads for the others).
+`examples` (offline retrieval index), `openai` (hosted fine-tuning jobs on any
+OpenAI-compatible API), `together` (hosted LoRA on Together AI, served on its
+OpenAI-compatible endpoint) and `local` (LoRA on your own GPU,
+`tuning.local.provider`, imported only when asked for so torch never loads for
+the others).
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ from tuning.providers.base import Provider
 if TYPE_CHECKING:
     from bot.app import Core
 
-NAMES = ("examples", "openai", "local")
+NAMES = ("examples", "openai", "together", "local")
 
 
 def get_provider(name: str, settings: Settings, core: Core) -> Provider:
@@ -29,6 +31,10 @@ def get_provider(name: str, settings: Settings, core: Core) -> Provider:
         from tuning.providers.openai_ft import OpenAIProvider
 
         return OpenAIProvider(settings)
+    if name == "together":
+        from tuning.providers.together import TogetherProvider
+
+        return TogetherProvider(settings)
     if name == "local":
         try:
             from tuning.local.provider import LocalProvider  # type: ignore[import-not-found,unused-ignore]
@@ -40,7 +46,7 @@ def get_provider(name: str, settings: Settings, core: Core) -> Provider:
                 ) from None
             raise BadInput(
                 "The local provider is not part of this installation yet: "
-                "use --provider openai or examples."
+                "use --provider together, openai or examples."
             ) from None
         provider: Provider = LocalProvider(settings)
         return provider

@@ -50,6 +50,7 @@ class JobStatus:
     state: JobState
     model_id: str | None = None  # set when succeeded: what the backend is asked for
     trained_tokens: int = 0
+    cost_usd: float | None = None  # what the provider billed, when it says; else estimated
     events: list[str] = field(default_factory=list)  # new, human-readable lines since last poll
     error: str | None = None
     metrics: dict[str, Any] = field(default_factory=dict)

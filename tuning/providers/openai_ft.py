@@ -1,5 +1,10 @@
 """OpenAI fine-tuning jobs through the `openai` client: upload, create, poll, cancel.
 
+The same calls run against any service that offers OpenAI's `files` and
+`fine_tuning.jobs` API (Azure OpenAI's v1 API, and others that say they do):
+`TUNING_BASE_URL` and `TUNING_API_KEY` point the jobs there, and default to the
+chat settings (`OPENAI_BASE_URL`, `OPENAI_API_KEY`).
+
 Starting is idempotent per run: the uploaded file is named after the run's key
 and the job carries it in its metadata, so a process killed between "job
 created" and "job id stored" finds the same job again instead of paying for a
@@ -15,10 +20,12 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import openai
+from pydantic import SecretStr
 
-from bot.backends.openai_chat import make_client
+from bot.backends.openai_chat import client_for
 from bot.config import Settings
 from tuning.providers.base import JobSpec, JobState, JobStatus, ProviderError
 
@@ -35,8 +42,9 @@ STATES = {
 REFUSED = (
     "OpenAI refused to start a fine-tuning job ({detail}). OpenAI no longer accepts new "
     "fine-tuning jobs from new organisations, and from 2027-01-06 from anyone. Train with "
-    "another provider: `afina train --provider local` (LoRA on your own GPU, TUNING_PROVIDER="
-    "local) or `--provider examples` (offline retrieval index, no training)."
+    "another provider: `afina train --provider together` (hosted LoRA on Together AI, "
+    "TUNING_PROVIDER=together), `--provider local` (LoRA on your own GPU) or "
+    "`--provider examples` (offline retrieval index, no training)."
 )
 _REFUSAL_HINTS = ("not available", "no longer", "unavailable", "deprecat", "not allowed")
 RUN_KEY = "afina_run"
@@ -64,20 +72,34 @@ def _message(exc: openai.APIStatusError) -> str:
     return exc.message
 
 
-def translate(exc: openai.OpenAIError, doing: str) -> ProviderError:
+def translate(
+    exc: openai.OpenAIError, doing: str, *, who: str = "OpenAI", key: str = "OPENAI_API_KEY"
+) -> ProviderError:
     """An `openai` error as a sentence a person can act on (never the key)."""
     if isinstance(exc, openai.APIStatusError):
         detail = f"HTTP {exc.status_code}: {_message(exc)}"
         if exc.status_code == 401:
-            return ProviderError(
-                f"OpenAI rejected the API key while {doing}: check OPENAI_API_KEY."
-            )
+            return ProviderError(f"{who} rejected the API key while {doing}: check {key}.")
         if exc.status_code == 429 or exc.status_code >= 500:
-            return ProviderError(f"OpenAI is busy ({detail}) while {doing}.", retry=True)
-        return ProviderError(f"OpenAI refused {doing} ({detail}).")
+            return ProviderError(f"{who} is busy ({detail}) while {doing}.", retry=True)
+        return ProviderError(f"{who} refused {doing} ({detail}).")
     if isinstance(exc, openai.APIConnectionError):  # includes timeouts
-        return ProviderError(f"OpenAI could not be reached while {doing}.", retry=True)
-    return ProviderError(f"OpenAI error while {doing}: {type(exc).__name__}.")
+        return ProviderError(f"{who} could not be reached while {doing}.", retry=True)
+    return ProviderError(f"{who} error while {doing}: {type(exc).__name__}.")
+
+
+def tuning_endpoint(settings: Settings) -> tuple[str | None, SecretStr | None, str]:
+    """Where fine-tuning jobs go, with which key, and the setting that names that key."""
+    base = settings.tuning_base_url or settings.openai_base_url
+    if settings.tuning_api_key:
+        return base, settings.tuning_api_key, "TUNING_API_KEY"
+    return base, settings.openai_api_key, "OPENAI_API_KEY"
+
+
+def service_name(base_url: str | None) -> str:
+    """`OpenAI` for OpenAI itself, else the host the jobs go to (`x.openai.azure.com`)."""
+    host = urlsplit(base_url).hostname if base_url else None
+    return "OpenAI" if host in (None, "api.openai.com") else host
 
 
 class OpenAIProvider:
@@ -85,8 +107,13 @@ class OpenAIProvider:
 
     def __init__(self, settings: Settings, client: openai.OpenAI | None = None) -> None:
         self.settings = settings
-        self.client = client or make_client(settings)
+        base, key, self.key_name = tuning_endpoint(settings)
+        self.who = service_name(base)
+        self.client = client or client_for(settings, base, key)
         self.seen_event: dict[str, str] = {}  # job id -> newest event id already reported
+
+    def _translate(self, exc: openai.OpenAIError, doing: str) -> ProviderError:
+        return translate(exc, doing, who=self.who, key=self.key_name)
 
     # --- start -------------------------------------------------------------
     def start(self, spec: JobSpec) -> str:
@@ -105,9 +132,9 @@ class OpenAIProvider:
         except openai.APIStatusError as exc:
             if is_refusal(exc):
                 raise ProviderError(REFUSED.format(detail=_message(exc))) from None
-            raise translate(exc, "starting the fine-tuning job") from None
+            raise self._translate(exc, "starting the fine-tuning job") from None
         except openai.OpenAIError as exc:
-            raise translate(exc, "starting the fine-tuning job") from None
+            raise self._translate(exc, "starting the fine-tuning job") from None
 
     def _find(self, run_key: str) -> str | None:
         page = self.client.fine_tuning.jobs.list(metadata={RUN_KEY: run_key}, limit=10)
@@ -149,7 +176,7 @@ class OpenAIProvider:
             job = self.client.fine_tuning.jobs.retrieve(job_id)
             events = self._new_events(job_id)
         except openai.OpenAIError as exc:
-            raise translate(exc, f"checking job {job_id}") from None
+            raise self._translate(exc, f"checking job {job_id}") from None
         state = STATES.get(job.status, JobState.running)
         error = None
         if state == JobState.failed:
@@ -182,4 +209,4 @@ class OpenAIProvider:
         try:
             self.client.fine_tuning.jobs.cancel(job_id)
         except openai.OpenAIError as exc:
-            raise translate(exc, f"cancelling job {job_id}") from None
+            raise self._translate(exc, f"cancelling job {job_id}") from None

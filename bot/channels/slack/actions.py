@@ -42,8 +42,8 @@ def where(body: dict[str, Any]) -> tuple[str, str]:
     return str(channel), str(thread)
 
 
-class Feedback:
-    """The action and view listeners."""
+class FeedbackActions:
+    """The action and view listeners: 👍 / 👎 clicks, ✏️ Correct, the submitted modal."""
 
     def __init__(self, core: Core) -> None:
         self.core = core
@@ -86,14 +86,14 @@ class Feedback:
                 text="I can't find that answer any more, so it can't be corrected.",
             )
             return
-        target = blocks.Target(reply_id, channel, thread)
+        target = blocks.Correcting(reply_id, channel, thread)
         client.views_open(trigger_id=body["trigger_id"], view=blocks.correct_modal(target, answer))
 
     def on_submit(
         self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
     ) -> None:
         """The corrected answer: taught at once by a reviewer, queued for review otherwise."""
-        target = blocks.Target.load(view.get("private_metadata") or "{}")
+        target = blocks.Correcting.load(view.get("private_metadata") or "{}")
         user = body["user"]["id"]
         try:
             with session_scope(self.core.engine) as session:

@@ -34,7 +34,7 @@ from slack_sdk.web.chat_stream import ChatStream
 from bot.channels.slack import blocks
 from bot.channels.slack.later import Later
 from bot.channels.slack.split import cut_point, fence_fix, split_text, tail_after
-from bot.messages import Reply
+from bot.messages import Answer
 
 logger = logging.getLogger(__name__)
 
@@ -154,7 +154,7 @@ class AnswerWriter:
             self._broken = True
 
     # --- when the answer is complete ------------------------------------------
-    def finish(self, reply: Reply) -> str | None:
+    def finish(self, reply: Answer) -> str | None:
         """Show the rest of the answer with its controls; returns the ts that carries them."""
         self.status.clear()
         controls = blocks.controls(reply.reply_id, ok=reply.ok)

@@ -11,12 +11,14 @@ from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from bot.app import Core
-from bot.channels.slack.actions import Feedback
+from bot.channels.slack.actions import FeedbackActions
 from bot.channels.slack.answer import Pacing
 from bot.channels.slack.events import Conversations
 from bot.channels.slack.later import Later
+from bot.channels.slack.setup import bot_token, signing_secret_problem
 from bot.config import Settings
 from bot.errors import BadInput
+from bot.pool import DrainingPool
 
 logger = logging.getLogger(__name__)
 
@@ -45,10 +47,8 @@ logging.getLogger("slack_bolt.App").addFilter(_TokenNotice())
 
 def make_client(settings: Settings) -> WebClient:
     """A Web API client for SLACK_API_URL that waits out Slack's rate limits (twice at most)."""
-    if settings.slack_bot_token is None:
-        raise BadInput("SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…).")
     base_url = settings.slack_api_url.rstrip("/") + "/"
-    client = WebClient(token=settings.slack_bot_token.get_secret_value(), base_url=base_url)
+    client = WebClient(token=bot_token(settings), base_url=base_url)
     client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
     return client
 
@@ -67,11 +67,9 @@ def build_slack_app(
     settings = settings or core.settings
     client = client or make_client(settings)
     secret = settings.slack_signing_secret
-    if secret is None and settings.slack_app_token is None:
-        raise BadInput(
-            "SLACK_SIGNING_SECRET is not set: HTTP mode needs it to verify that requests "
-            "come from Slack (or set SLACK_APP_TOKEN for Socket Mode)."
-        )
+    problem = signing_secret_problem(settings)
+    if problem:
+        raise BadInput(problem)
     executor = executor or ThreadPoolExecutor(WORKERS, thread_name_prefix="slack")
     try:
         app = App(
@@ -85,5 +83,26 @@ def build_slack_app(
         raise BadInput(f"Slack refused SLACK_BOT_TOKEN: {exc}") from None
     statuses = ThreadPoolExecutor(STATUS_WORKERS, thread_name_prefix="slack-status")
     Conversations(core, pacing or Pacing(), Later(statuses.submit)).register(app)
-    Feedback(core).register(app)
+    FeedbackActions(core).register(app)
     return app
+
+
+def answer_pool() -> DrainingPool:
+    """The pool the listeners run on in a process that must drain it when it stops."""
+    return DrainingPool(WORKERS, "slack")
+
+
+def drain_answers(answers: DrainingPool, grace: float, deadline: str) -> bool:
+    """Write every answer already acknowledged (Slack never sends an acknowledged event again),
+    within `grace` seconds; whether all were. `deadline` names the limit in the log line."""
+    if answers.unfinished:
+        logger.info("finishing %d Slack answers before stopping", answers.unfinished)
+    left = answers.drain(grace)
+    if left:
+        logger.warning(
+            "%s ran out; Slack answers abandoned: %d in progress, %d not started",
+            deadline,
+            left.running,
+            left.dropped,
+        )
+    return not left

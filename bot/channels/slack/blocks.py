@@ -83,7 +83,7 @@ def parse_rating(value: str) -> tuple[FeedbackKind, int]:
 
 
 @dataclass(frozen=True)
-class Target:
+class Correcting:
     """What the Correct modal corrects, and where to confirm it."""
 
     reply_id: int
@@ -96,12 +96,12 @@ class Target:
         )
 
     @classmethod
-    def load(cls, raw: str) -> Target:
+    def load(cls, raw: str) -> Correcting:
         data = json.loads(raw)
         return cls(int(data["reply_id"]), str(data["channel"]), str(data["thread_ts"]))
 
 
-def correct_modal(target: Target, answer: str) -> Block:
+def correct_modal(target: Correcting, answer: str) -> Block:
     """A modal with the answer pre-filled, ready to be edited into the right one."""
     return {
         "type": "modal",

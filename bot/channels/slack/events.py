@@ -1,4 +1,4 @@
-"""Slack events → `Incoming`, and each `Reply` back into the thread it answers.
+"""Slack events → `Incoming`, and each `Answer` back into the thread it answers.
 
 The bot answers direct messages, @mentions, and follow-ups in a thread it
 already answers in (no new mention needed). The thread is the conversation:

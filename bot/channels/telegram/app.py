@@ -18,9 +18,12 @@ from telegram.error import InvalidToken, NetworkError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 
 from bot.app import Core
+from bot.channels.telegram import console_command
+from bot.channels.telegram.addressing import question_for_bot
 from bot.channels.telegram.buttons import ButtonSigner
-from bot.channels.telegram.handlers import Handlers, question_for_bot
-from bot.channels.telegram.redact import describe_error, protect
+from bot.channels.telegram.handlers import Handlers
+from bot.channels.telegram.redact import describe_error, protect, protect_handlers
+from bot.channels.telegram.setup import bot_token, secrets_of
 from bot.channels.telegram.texts import say
 from bot.config import Settings
 from bot.errors import BadInput
@@ -91,17 +94,6 @@ def file_url(api_url: str) -> str:
     return base[: -len("/bot")] + "/file/bot" if base.endswith("/bot") else base
 
 
-def bot_token(settings: Settings) -> str:
-    if settings.telegram_bot_token is None or not settings.telegram_bot_token.get_secret_value():
-        raise BadInput("Set TELEGRAM_BOT_TOKEN (from @BotFather) to run the Telegram bot.")
-    return settings.telegram_bot_token.get_secret_value()
-
-
-def secrets_of(settings: Settings) -> list[str]:
-    found = [settings.telegram_bot_token, settings.telegram_webhook_secret]
-    return [s.get_secret_value() for s in found if s is not None and s.get_secret_value()]
-
-
 def build_telegram_app(core: Core, settings: Settings) -> Application:
     """The bot: Bot API URL, rate limits, handlers and error handler, ready to run."""
     token = bot_token(settings)
@@ -145,9 +137,17 @@ def build_telegram_app(core: Core, settings: Settings) -> Application:
         .post_shutdown(on_stop)
         .build()
     )
+    console_command.register(application, core, workers)
     Handlers(core, ButtonSigner(token), workers).register(application)
     application.add_error_handler(error_handler(secrets))
     return application
+
+
+def application_for(core: Core) -> Application:
+    """`build_telegram_app` as a process runs it: every Bot API URL holds the token, so
+    first everything the process logs is masked (its handlers, not only httpx's logger)."""
+    protect_handlers(secrets_of(core.settings))
+    return build_telegram_app(core, core.settings)
 
 
 async def initialize(application: Application) -> None:

@@ -12,20 +12,15 @@ import asyncio
 import functools
 import html
 import logging
-import re
-from collections import Counter
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from concurrent.futures import Executor
-from contextlib import asynccontextmanager
 from typing import TypeVar
 
 from telegram import (
-    Bot,
     CallbackQuery,
     ForceReply,
     MaybeInaccessibleMessage,
     Message,
-    MessageEntity,
     ReactionTypeEmoji,
     ReplyParameters,
     Update,
@@ -40,12 +35,24 @@ from telegram.ext import (
     ContextTypes,
     MessageHandler,
     MessageReactionHandler,
-    TypeHandler,
     filters,
 )
 
 from bot.app import Core
 from bot.channels.telegram import records
+from bot.channels.telegram.addressing import (
+    MESSAGES,
+    NOT_TEXT,
+    PLAIN_TEXT,
+    THUMBS_UP,
+    ChatTurns,
+    NotPlainText,
+    RepliesToBot,
+    RepliesToPrompt,
+    delivery_key,
+    question_for_bot,
+    thread_of,
+)
 from bot.channels.telegram.answering import CosmeticBudget, Draft, post_answer, typing
 from bot.channels.telegram.buttons import ButtonSigner, prompted_reply_id
 from bot.channels.telegram.texts import say
@@ -59,102 +66,6 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 Context = ContextTypes.DEFAULT_TYPE
 
-MESSAGES = filters.UpdateType.MESSAGE  # new messages only: an edit is not a new question
-NOT_TEXT = (
-    filters.Sticker.ALL
-    | filters.PHOTO
-    | filters.VOICE
-    | filters.AUDIO
-    | filters.VIDEO
-    | filters.VIDEO_NOTE
-    | filters.ANIMATION
-    | filters.Document.ALL
-    | filters.LOCATION
-    | filters.CONTACT
-)
-THUMBS_UP = "👍"
-PLAIN_TEXT = MESSAGES & filters.TEXT & ~filters.COMMAND
-
-
-class _NotPlainText(TypeHandler[Update, Context, None]):
-    """A `TypeHandler` that lets plain text pass by without a call (and its context)."""
-
-    def check_update(self, update: object) -> bool:
-        return isinstance(update, Update) and not PLAIN_TEXT.check_update(update)
-
-
-def delivery_key(update: Update, context: Context) -> str:
-    """An update's id is unique per bot."""
-    return f"{context.bot.id}:{update.update_id}"
-
-
-class _RepliesToBot(filters.MessageFilter):
-    """A reply to one of the bot's own messages (not a forum topic's opening message)."""
-
-    def filter(self, message: Message) -> bool:
-        return replies_to_bot(message)
-
-
-class _RepliesToPrompt(filters.MessageFilter):
-    """A reply to the bot's ✏️ prompt: the correction it asked for."""
-
-    def filter(self, message: Message) -> bool:
-        return prompted_reply_id(message) is not None
-
-
-def replies_to_bot(message: Message) -> bool:
-    quoted = message.reply_to_message
-    return (
-        quoted is not None
-        and quoted.from_user is not None
-        and quoted.from_user.id == message.get_bot().id
-        and quoted.forum_topic_created is None
-    )
-
-
-def thread_of(message: MaybeInaccessibleMessage) -> int | None:
-    """The forum topic a message is in; history and answers stay inside it."""
-    if isinstance(message, Message) and message.is_topic_message:
-        return message.message_thread_id
-    return None
-
-
-def question_for_bot(message: Message, bot: Bot) -> str | None:
-    """The question in a group message, if it is meant for the bot (mention or reply)."""
-    text = message.text or ""
-    mentions = message.parse_entities([MessageEntity.MENTION, MessageEntity.TEXT_MENTION])
-    handle = f"@{bot.username}".lower()
-    mentioned = False
-    for entity, value in mentions.items():
-        if entity.type == MessageEntity.MENTION and value.lower() == handle:
-            mentioned = True
-            text = text.replace(value, " ")
-        elif entity.user is not None and entity.user.id == bot.id:
-            mentioned = True
-    if not mentioned and not replies_to_bot(message):
-        return None
-    return re.sub(r"\s+", " ", text).strip(" ,:;")
-
-
-class ChatTurns:
-    """One answer at a time per chat (and topic), so answers come in the order asked."""
-
-    def __init__(self) -> None:
-        self._locks: dict[str, asyncio.Lock] = {}
-        self._waiting: Counter[str] = Counter()
-
-    @asynccontextmanager
-    async def turn(self, key: str) -> AsyncIterator[None]:
-        lock = self._locks.setdefault(key, asyncio.Lock())
-        self._waiting[key] += 1
-        try:
-            async with lock:
-                yield
-        finally:
-            self._waiting[key] -= 1
-            if not self._waiting[key]:
-                del self._waiting[key], self._locks[key]
-
 
 class Handlers:
     def __init__(self, core: Core, signer: ButtonSigner, workers: Executor) -> None:
@@ -166,18 +77,18 @@ class Handlers:
 
     def register(self, application: Application) -> None:
         # Group -1 runs first for every update but plain text: a repeated delivery stops there.
-        application.add_handler(_NotPlainText(Update, self.skip_repeats), group=-1)
+        application.add_handler(NotPlainText(Update, self.skip_repeats), group=-1)
         private, groups = filters.ChatType.PRIVATE, filters.ChatType.GROUPS
         for handler in (
             CommandHandler("start", self.start),
             CommandHandler("help", self.help),
             CommandHandler("new", self.new),
             CommandHandler("ask", self.ask),
-            MessageHandler(MESSAGES & _RepliesToPrompt(), self.correction),
+            MessageHandler(MESSAGES & RepliesToPrompt(), self.correction),
             MessageHandler(MESSAGES & private & filters.COMMAND, self.unknown_command),
             MessageHandler(MESSAGES & private & filters.TEXT, self.private_text),
             MessageHandler(MESSAGES & groups & filters.TEXT & ~filters.COMMAND, self.group_text),
-            MessageHandler(MESSAGES & NOT_TEXT & (private | _RepliesToBot()), self.not_text),
+            MessageHandler(MESSAGES & NOT_TEXT & (private | RepliesToBot()), self.not_text),
             CallbackQueryHandler(self.button),
             MessageReactionHandler(self.reaction),
         ):
@@ -194,7 +105,7 @@ class Handlers:
     async def skip_repeats(self, update: Update, context: Context) -> None:
         """Stop a delivery we have already handled (Telegram retries, restarts).
 
-        Plain text never comes here (`_NotPlainText`): a question's update is recorded by
+        Plain text never comes here (`NotPlainText`): a question's update is recorded by
         the core in the same transaction as the question (one write less on every answer),
         the other handlers of text check with `first`, and text nobody acts on needs no record.
         """

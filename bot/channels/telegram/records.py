@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from bot import feedback, store
 from bot.app import Core
-from bot.db import session_scope
+from bot.db import session_scope, write_transaction
 from bot.errors import AfinaError, NotFound
 from bot.tables import FeedbackKind
 from bot.threads import find_post
@@ -76,7 +76,7 @@ def rate(
 
 
 def start_fresh(core: Core, *, chat_id: int, thread_id: str) -> None:
-    with session_scope(core.engine) as session:
-        store.close_conversation(
-            session, channel=CHANNEL, chat_id=str(chat_id), thread_id=thread_id
+    with write_transaction(core.engine) as connection:
+        store.close_conversation_on(
+            connection, channel=CHANNEL, chat_id=str(chat_id), thread_id=thread_id
         )

@@ -43,6 +43,11 @@ _EN = {
         "✏️ What should I have said? Reply to this message with the right answer (#{reply_id})."
     ),
     "correction_empty": "Please send the corrected answer as text ✏️",
+    "console_link": (
+        "Your sign-in link to the console (it works once, for {minutes} minutes):\n{link}"
+    ),
+    "console_private": "Send me /console in a private chat and I'll give you a sign-in link.",
+    "console_not_reviewer": "Only the bot's reviewers can open the console.",
 }
 
 _ES = {
@@ -80,6 +85,11 @@ _ES = {
         "(#{reply_id})."
     ),
     "correction_empty": "Envíame la respuesta corregida como texto ✏️",
+    "console_link": (
+        "Tu enlace para entrar en la consola (sirve una vez, durante {minutes} minutos):\n{link}"
+    ),
+    "console_private": "Envíame /console en un chat privado y te doy un enlace para entrar.",
+    "console_not_reviewer": "Solo los revisores del bot pueden abrir la consola.",
 }
 
 

@@ -9,11 +9,11 @@ dropped by the handlers, not here.
 
 from __future__ import annotations
 
+import asyncio
 import hmac
 import logging
-import re
 from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -22,32 +22,17 @@ from starlette.routing import Route
 from telegram import Update
 from telegram.ext import Application
 
-from bot.channels.telegram.app import ALLOWED_UPDATES, started
+from bot.app import Core
+from bot.channels.telegram.app import ALLOWED_UPDATES, application_for, started
+from bot.channels.telegram.channel import WEBHOOK_PATH
+from bot.channels.telegram.redact import protect_handlers
+from bot.channels.telegram.setup import secrets_of, webhook_secret
 from bot.config import Settings
 from bot.errors import BadInput
 
 logger = logging.getLogger(__name__)
 
-WEBHOOK_PATH = "/telegram/webhook"
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
-_SECRET_FORMAT = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what setWebhook accepts
-
-
-def webhook_secret(settings: Settings) -> str:
-    """TELEGRAM_WEBHOOK_SECRET, checked: webhook mode never runs without one."""
-    secret = settings.telegram_webhook_secret
-    value = secret.get_secret_value() if secret is not None else ""
-    if not value:
-        raise BadInput(
-            "Webhook mode needs TELEGRAM_WEBHOOK_SECRET: Telegram sends it with every update "
-            "and anything without it is refused. Set it (letters, digits, _ or -), or unset "
-            "TELEGRAM_WEBHOOK_URL to use long polling."
-        )
-    if not _SECRET_FORMAT.match(value):
-        raise BadInput(
-            "TELEGRAM_WEBHOOK_SECRET may only use letters, digits, _ and - (1-256 characters)."
-        )
-    return value
 
 
 def webhook_route(application: Application, secret: str) -> Route:
@@ -96,3 +81,31 @@ def webhook_app(application: Application, settings: Settings) -> Starlette:
             yield
 
     return Starlette(routes=[route], lifespan=lifespan)
+
+
+class TelegramWeb:
+    """`/telegram/webhook` in a server process: the bot runs around the server's life."""
+
+    def __init__(self, core: Core) -> None:
+        self.settings = core.settings
+        self.application = application_for(core)
+        self.routes = [webhook_route(self.application, webhook_secret(self.settings))]
+        self._serving: AbstractAsyncContextManager[None] | None = None
+
+    async def start(self) -> None:
+        # The server may have set up logging anew since the bot was built: mask again.
+        protect_handlers(secrets_of(self.settings))
+        self._serving = serving(self.application, self.settings)
+        await self._serving.__aenter__()
+
+    async def drain(self, grace: float) -> None:
+        """Answer every update in hand (PTB's `stop` waits for them), within `grace`."""
+        if self._serving is None:
+            return
+        try:
+            await asyncio.wait_for(self._serving.__aexit__(None, None, None), grace)
+        except TimeoutError:
+            logger.warning(
+                "SHUTDOWN_GRACE_S=%gs ran out; Telegram updates still being answered are abandoned",
+                grace,
+            )

@@ -1,25 +1,51 @@
 """learning: how each reply was produced, example vectors, phrasings, import batches
 
-Revision ID: 0003
-Revises: 0002
+Revision ID: 0005
+Revises: 0004
 Create Date: 2026-12-01 11:23:19
 
 `reply.outcome` / `reply.used_examples` record how every answer was produced
 (older replies become `answered`, or `error` where the person got the fallback).
 `examplevector` holds each example's embedded texts, tagged with the embedder,
 so no process re-embeds on start. `importbatch` lets an import be undone whole.
+
+On SQLite the new foreign key on `example` rebuilds that table (copy and move), which
+drops the triggers that keep 0004's `example_search` index in step; they are made
+again after each rebuild, from 0004's own statements.
 """
+
+import importlib.util
+from pathlib import Path
 
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0003"
-down_revision = "0002"
+revision = "0005"
+down_revision = "0004"
 branch_labels = None
 depends_on = None
 
 OUTCOME = sa.Enum("answered", "transparent", "abstained", "error", name="replyoutcome")
+
+
+def _search_triggers() -> dict[str, str]:
+    """0004's trigger statements (a migration file is not importable by name)."""
+    path = Path(__file__).with_name("0004_console_sign_in_audit_and_gate_answers.py")
+    spec = importlib.util.spec_from_file_location("afina_migration_0004", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return dict(module.SEARCH_TRIGGERS)
+
+
+def _restore_search_triggers() -> None:
+    """After `example` was rebuilt on SQLite, its search triggers exist again."""
+    if op.get_bind().dialect.name != "sqlite":
+        return
+    for name, body in _search_triggers().items():
+        op.execute(f"DROP TRIGGER IF EXISTS {name}")
+        op.execute(f"CREATE TRIGGER {name} {body}")
 
 
 def upgrade() -> None:
@@ -79,6 +105,7 @@ def upgrade() -> None:
         batch_op.alter_column("used_examples", server_default=None)
     with op.batch_alter_table("example", schema=None) as batch_op:
         batch_op.alter_column("phrasings", server_default=None)
+    _restore_search_triggers()
 
 
 def downgrade() -> None:
@@ -92,6 +119,7 @@ def downgrade() -> None:
         batch_op.drop_column("reviewed_at")
         batch_op.drop_column("import_batch_id")
         batch_op.drop_column("phrasings")
+    _restore_search_triggers()
     with op.batch_alter_table("examplevector", schema=None) as batch_op:
         batch_op.drop_index("ix_examplevector_embedder")
     op.drop_table("examplevector")
