@@ -333,6 +333,7 @@ def test_export_writes_no_personal_data_to_any_file_and_counts_it(
         "sft.jsonl",
         "dpo.jsonl",
         "messages.jsonl",
+        "dpo_trl.jsonl",
         "holdout.jsonl",
         "report.json",
     }
