@@ -47,3 +47,4 @@ class Answer:
     notice: str | None = None  # e.g. the question was cut to the length limit
     question_id: int | None = None  # the question it answers (channels confirm its delivery)
     late: bool = False  # answered after a restart or a redelivery: apologise for the wait first
+    outcome: str = "answered"  # a `ReplyOutcome`: answered | transparent | abstained | error

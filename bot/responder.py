@@ -25,12 +25,13 @@ from bot.config import Settings
 from bot.db import write_transaction
 from bot.deliveries import first_delivery
 from bot.errors import AfinaError, NotSaved, Repeated, SavedNotAnswered, TakenOver
-from bot.knowledge import Knowledge, Known
+from bot.knowledge import Knowledge
+from bot.matching import Known, thresholds_for, used_examples
 from bot.messages import Answer, Incoming
 from bot.posts import PostLog
 from bot.questions import Questions
 from bot.store.questions import Pending
-from bot.tables import QuestionState
+from bot.tables import QuestionState, ReplyOutcome
 from bot.text import clean_message
 
 logger = logging.getLogger(__name__)
@@ -41,6 +42,10 @@ FALLBACK = (
     "tu mensaje está guardado, prueba de nuevo en un minuto."
 )
 TRUNCATED = "Your message was longer than {limit} characters; I read the first {limit}."
+HONESTY = (
+    "If nothing below answers the question, say plainly that you don't know that yet and "
+    "that the team can help; never guess facts, prices, dates or policies."
+)
 
 BackendFactory = Callable[[str], ModelBackend]
 
@@ -189,12 +194,13 @@ class Responder:
         """Ask the model, then store its reply while the question is still ours."""
         with self.engine.connect() as connection:
             history = asking.history_on(connection, asked, limit=self.settings.history_max_messages)
-        prompt = self.build_prompt(asked.text, history)
+        prompt, known = self.prepare(asked.text, history)
         started = time.perf_counter()
         completion, error = self._complete(prompt, asked.target, on_delta)
         latency_ms = int((time.perf_counter() - started) * 1000)
         text = completion.text if completion else FALLBACK
         model_id = completion.model_id if completion else asked.target.model
+        outcome, used = _how(completion, known)
         try:
             with write_transaction(self.engine) as connection:
                 reply_id = store.add_reply_on(
@@ -214,6 +220,8 @@ class Responder:
                         "latency_ms": latency_ms,
                         "prompt_tokens": completion.prompt_tokens if completion else 0,
                         "completion_tokens": completion.completion_tokens if completion else 0,
+                        "outcome": outcome,
+                        "used_examples": used,
                     },
                 )
                 store.add_message_on(
@@ -254,6 +262,7 @@ class Responder:
             ok=completion is not None,
             model_id=model_id,
             question_id=asked.question_id,
+            outcome=outcome,
         )
 
     def _complete(
@@ -272,11 +281,16 @@ class Responder:
     # --- the prompt ---------------------------------------------------------
     def build_prompt(self, question: str, history: list[dict[str, str]]) -> ChatMessages:
         """Voice + closest accepted examples + history (newest kept) + the question."""
+        return self.prepare(question, history)[0]
+
+    def prepare(
+        self, question: str, history: list[dict[str, str]]
+    ) -> tuple[ChatMessages, list[Known]]:
+        """The prompt, and the examples in it (only those clearing the prompt threshold)."""
         budget = self.settings.prompt_token_budget
-        known = self.knowledge.closest(
-            question, k=self.settings.retrieval_k, min_score=self.settings.retrieval_min_score
-        )
-        system = self._system(known, budget // 2)
+        bar = thresholds_for(self.settings, dense=self.knowledge.has_vectors).prompt
+        known = self.knowledge.closest(question, k=self.settings.retrieval_k, min_score=bar)
+        system, known = self._system(known, budget // 2)
         question_turn = {"role": "user", "content": question}
         left = budget - tokens.count_messages([system, question_turn])
         kept: list[dict[str, Any]] = []
@@ -286,24 +300,39 @@ class Responder:
                 break
             kept.append(turn)
             left -= cost
-        return [system, *reversed(kept), question_turn]
+        return [system, *reversed(kept), question_turn], known
 
-    def _system(self, known: list[Known], budget: int) -> dict[str, Any]:
+    def _system(self, known: list[Known], budget: int) -> tuple[dict[str, Any], list[Known]]:
         voice = self.settings.voice()
+        if self.settings.retrieval_k <= 0:
+            # Retrieval off: the model answers from its training alone, so the prompt is
+            # the voice exactly as the dataset and the gate give it (no train/serve skew).
+            return {"role": "system", "content": voice}, []
+        parts = [voice, "", HONESTY]
         if not known:
-            return {"role": "system", "content": voice}
-        parts = [
-            voice,
+            return {"role": "system", "content": "\n".join(parts)}, []
+        parts += [
             "",
-            "Answers the team has approved. Use their facts and tone; when one answers "
-            "the question, follow it closely:",
+            "Answers the team has approved, each with the question it answers. Use their "
+            "facts and tone; when one answers the question, follow it closely:",
         ]
         used = tokens.count("\n".join(parts))
+        shown: list[Known] = []
         for item in known:
             block = f"Q: {item.question}\nA: {item.answer}"
             cost = tokens.count(block)
             if used + cost > budget:
                 break
             parts.append(block)
+            shown.append(item)
             used += cost
-        return {"role": "system", "content": "\n".join(parts)}
+        return {"role": "system", "content": "\n".join(parts)}, shown
+
+
+def _how(completion: Completion | None, known: list[Known]) -> tuple[str, list[dict[str, Any]]]:
+    """`reply.outcome` and `reply.used_examples` for what the backend returned."""
+    if completion is None:
+        return ReplyOutcome.error.value, []
+    outcome = completion.outcome or ReplyOutcome.answered.value
+    used = completion.used_examples
+    return outcome, used_examples(known) if used is None else used

@@ -1,7 +1,7 @@
 """questions owed an answer: claimed while answered, recovered when a process died
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-01 14:00:00
 
 Every question a person asks gets a `question` row until its answer has reached
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
