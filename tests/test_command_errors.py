@@ -64,7 +64,7 @@ def test_slack_out_of_reach_at_start_is_one_line_for_every_command(tmp_path: Pat
 def test_ids_users_and_keys_are_one_line_and_searches_match_literally(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    core = build_core(Settings(), seed_demo=False)
+    core = build_core(Settings())
     answered = core.responder.answer(
         Incoming(channel="console", chat_id="cli", user_id="ana", text="Do you ship abroad?")
     )
@@ -108,6 +108,6 @@ def test_ids_users_and_keys_are_one_line_and_searches_match_literally(
     assert "snake_case" in underscore.stdout, underscore.stdout
     assert "100%" not in underscore.stdout and "Canarias" not in underscore.stdout
 
-    with session_scope(build_core(Settings(), seed_demo=False).engine) as session:
+    with session_scope(build_core(Settings()).engine) as session:
         assert not session.exec(select(Feedback)).all()  # nobody taught anything
         assert len(store.list_examples(session, search="Canarias")) == 1

@@ -131,7 +131,7 @@ class World:
         assert httpx.post(url, json=update, headers=headers, timeout=10).status_code == 200
 
     def rows(self, table: type) -> list[Any]:
-        engine = build_core(self.settings(), seed_demo=False).engine
+        engine = build_core(self.settings()).engine
         with Session(engine) as session:
             found = list(session.exec(select(table)).all())
         engine.dispose()
