@@ -11,7 +11,9 @@ answer (on PostgreSQL as well).
 
 from __future__ import annotations
 
+import asyncio
 import json
+import signal
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -51,6 +53,7 @@ from tests.support.telegram_server import (
     private_chat,
     user,
 )
+from tests.telegram.harness import polling
 
 HOOK_SECRET = "hook-secret-for-tests"
 CUSTOMER = 4242
@@ -315,3 +318,66 @@ def test_a_question_found_too_late_gets_a_note_instead(world: World) -> None:
     assert note.text == TOO_LATE and not note.action_ids()
     assert len(world.model.chat_requests()) == asked_before  # the model was not asked again
     assert {q.state for q in world.rows(Question)} == {QuestionState.noted}
+
+
+def test_a_frozen_process_loses_its_questions_to_a_running_one_once_its_claim_lapses(
+    world: World,
+) -> None:
+    """A process that stops without dying (frozen, cut off from the database) keeps no
+    question: once its claim lapses a running process answers it after an apology (waiting
+    as Telegram's 429 asks), and the frozen one, back, answers nothing."""
+    webhook = {
+        "TELEGRAM_WEBHOOK_URL": "https://bot.example/telegram/webhook",
+        "TELEGRAM_WEBHOOK_SECRET": HOOK_SECRET,
+        "RECOVER_AFTER_S": "2",
+    }
+    frozen = world.start("serve", **webhook)
+    world.listening(frozen)
+    asked = world.mention("how much is shipping?")
+    world.post_update(message_update(private_chat(CUSTOMER), user(CUSTOMER), "Canarias?"))
+    world.model.wait_answering(2)
+    assert frozen.process is not None
+    frozen.process.send_signal(signal.SIGSTOP)
+    try:
+        world.model.release_chat()
+        world.telegram.fail_next("sendMessage", 429, "Too Many Requests", retry_after=1)
+        world.start("serve", PORT=str(free_port()), **webhook)  # no traffic: only recovery
+        world.slack.wait_answered(1, timeout=90)
+        assert world.telegram.wait_until(lambda fake: len(fake.shown(CUSTOMER)) >= 2, 60)
+    finally:
+        frozen.process.send_signal(signal.SIGCONT)
+    wait_for(lambda: frozen.output().count("was taken over") >= 2, 30, "the frozen one")
+    answered_once_after_sorry(world.slack, asked)
+    limited, sorry, answer = world.telegram.sent(CUSTOMER)
+    assert limited.result["error_code"] == 429 and sorry.at - limited.at >= 1.0
+    assert sorry["text"].startswith("Sorry for the wait") and answer.buttons
+    assert len(world.telegram.shown(CUSTOMER)) == 2
+    assert {q.state for q in world.rows(Question)} == {QuestionState.posted}
+    assert len(world.rows(Reply)) == 2  # the frozen process's reply was never written
+
+
+def test_a_telegram_update_delivered_again_after_the_crash_is_answered_once(
+    world: World,
+) -> None:
+    killed = world.start("telegram")
+    update = message_update(private_chat(CUSTOMER), user(CUSTOMER), "Do you sell refills?")
+    world.telegram.push(update)
+    world.model.wait_answering(1)
+    killed.kill()  # the update was taken from Telegram; its question is stored, unanswered
+    world.model.release_chat()
+    settings = world.settings()
+    core = build_core(settings)
+
+    async def delivered_again() -> None:  # the next process, before its recovery looks
+        async with polling(core, settings, world.telegram) as running:
+            world.telegram.push(update)
+            await running.until(lambda fake: len(fake.shown(CUSTOMER)) >= 2, timeout=30)
+            world.telegram.push(update)  # and once more: answered already
+            await running.settle()
+
+    asyncio.run(delivered_again())
+    assert not recover(core, couriers(core))  # nothing left owed
+    core.engine.dispose()
+    sorry, answer = world.telegram.shown(CUSTOMER)
+    assert sorry["text"].startswith("Sorry for the wait") and answer.buttons
+    assert {q.state for q in world.rows(Question)} == {QuestionState.posted}

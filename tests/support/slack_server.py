@@ -97,6 +97,10 @@ class FakeSlack(FakeServer):
         """The next calls of `method` get this HTTP status (Slack having a bad minute)."""
         self.failures[method].extend([f"!{status}"] * times)
 
+    def rate_limit(self, method: str, retry_after: int = 1, times: int = 1) -> None:
+        """The next calls of `method` get a 429 asking to wait `retry_after` s (Retry-After)."""
+        self.failures[method].extend([f"!429:{retry_after}"] * times)
+
     def thread_history(self, channel: str, thread_ts: str, messages: list[dict[str, Any]]) -> None:
         """What conversations.replies returns for a thread."""
         self.replies[(channel, thread_ts)] = messages
@@ -165,6 +169,9 @@ class FakeSlack(FakeServer):
             self._changed.notify_all()
         if failure == "!drop":
             return Response.dropped()
+        if failure is not None and failure.startswith("!429:"):
+            limited = {"ok": False, "error": "ratelimited"}
+            return Response.json(limited, 429, **{"Retry-After": failure.split(":")[1]})
         if failure is not None and failure.startswith("!"):
             return Response(int(failure[1:]), b"<html>Service Unavailable</html>")
         return Response.json(payload)

@@ -1,7 +1,9 @@
 """A finished answer reaches the chat once, even when the network drops its first sends.
 
 Through the real PTB `Application` polling the fake Bot API, which drops the
-connection of a `sendMessage` or answers it with a 5xx on demand.
+connection of a `sendMessage`, answers it with a 5xx, or rate-limits it (429 with
+`retry_after`) on demand. The webhook hands updates to the same handlers: sending is
+the same there.
 """
 
 from __future__ import annotations
@@ -50,3 +52,14 @@ async def test_a_refused_send_is_not_sent_again(bot: Running) -> None:
     await bot.settle()
     refused, sorry = bot.fake.sent(CUSTOMER)
     assert refused.result["error_code"] == 400 and "went wrong" in sorry["text"]
+
+
+async def test_a_rate_limited_answer_waits_as_telegram_asks_then_is_sent_once(
+    bot: Running,
+) -> None:
+    bot.fake.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+    bot.fake.push(message_update(private_chat(CUSTOMER), user(CUSTOMER), QUESTION))
+    await delivered_once(bot)
+    limited, sent = bot.fake.sent(CUSTOMER)
+    assert limited.result["error_code"] == 429
+    assert sent.at - limited.at >= 1.0  # retry_after: 1, honoured

@@ -10,6 +10,7 @@ from urllib.error import URLError
 from slack_bolt import App
 from slack_bolt.error import BoltError
 from slack_sdk import WebClient
+from slack_sdk.http_retry import HttpRequest, HttpResponse, RetryState
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
@@ -59,14 +60,29 @@ class _SaidByUs(logging.Filter):
         return not record.getMessage().startswith("Failed to send a request to Slack API server")
 
 
+class AnyServerError(ServerErrorRetryHandler):
+    """slack_sdk's handler sends again after a 500 or a 503 only; a 502 or a 504 from a proxy on
+    the way is as transient."""
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return response is not None and response.status_code >= 500
+
+
 logging.getLogger("slack_bolt.App").addFilter(_TokenNotice())
 logging.getLogger("slack_sdk.web.base_client").addFilter(_SaidByUs())
 
 
 def make_client(settings: Settings) -> WebClient:
     """A Web API client for SLACK_API_URL that sends a call again, with back-off, after a
-    transient failure: a dropped or reset connection, a timeout, a 5xx, a 429 (waiting as
-    Slack asks). A finished answer is then never lost to a bad second on the network."""
+    transient failure: a dropped or reset connection, a timeout, any 5xx, a 429 (waiting
+    as Slack's Retry-After asks). A finished answer is never lost to a bad second."""
     base_url = settings.slack_api_url.rstrip("/") + "/"
     return WebClient(
         token=bot_token(settings),
@@ -76,7 +92,7 @@ def make_client(settings: Settings) -> WebClient:
                 max_retry_count=SEND_RETRIES,
                 error_types=[URLError, ConnectionResetError, RemoteDisconnected, TimeoutError],
             ),
-            ServerErrorRetryHandler(max_retry_count=SEND_RETRIES),
+            AnyServerError(max_retry_count=SEND_RETRIES),
             RateLimitErrorRetryHandler(max_retry_count=2),
         ],
     )

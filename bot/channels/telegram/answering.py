@@ -15,11 +15,12 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from telegram import Bot, Message, ReplyParameters
 from telegram.constants import ChatAction, MessageLimit
-from telegram.error import BadRequest, NetworkError, TelegramError
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
 from bot.channels.telegram.buttons import Keyboard, keyboard_kwargs
 
@@ -31,6 +32,7 @@ DRAFT_EVERY_S = 0.3  # at most one draft update per chat this often (the first o
 COSMETIC_PER_S = 40.0  # typing actions and drafts per second, all chats together
 LIMIT = int(MessageLimit.MAX_TEXT_LENGTH)  # 4096, counted in UTF-16 code units
 SEND_BACKOFF_S = (0.5, 1.0, 2.0, 4.0)  # waits before each new try of a part of an answer
+MAX_RETRY_AFTER_S = 60.0  # a longer wait Telegram asks for is cut short (the claim holds)
 
 
 class CosmeticBudget:
@@ -227,17 +229,29 @@ Send = Callable[[], Awaitable[Message]]
 
 async def send_again(send: Send) -> Message:
     """`send()`, tried again with back-off after a transient failure: a dropped or reset
-    connection, a timeout, a 5xx (`NetworkError`; a 429 is the rate limiter's, which waits
-    as Telegram asks). Anything Telegram refuses (a 400, a 403) fails at once."""
+    connection, a timeout, a 5xx (`NetworkError`), a 429 (`RetryAfter`: after the wait
+    Telegram names; in a running bot the rate limiter has waited and tried first). Anything
+    Telegram refuses (a 400, a 403) fails at once."""
     for wait in SEND_BACKOFF_S:
         try:
             return await send()
         except BadRequest:
             raise  # a `NetworkError` in PTB's tree, but a refusal: sending again won't help
+        except RetryAfter as exc:
+            asked = _seconds(exc.retry_after)
+            logger.warning("Telegram asked to wait %g s before sending again", asked)
+            await asyncio.sleep(min(asked, MAX_RETRY_AFTER_S))
         except NetworkError as exc:
             logger.warning("sending an answer failed (%s); again in %g s", _what(exc), wait)
             await asyncio.sleep(wait)
     return await send()
+
+
+def _seconds(retry_after: float | timedelta) -> float:
+    """`RetryAfter.retry_after`: seconds in PTB 21, a `timedelta` in 22."""
+    if isinstance(retry_after, timedelta):
+        return retry_after.total_seconds()
+    return float(retry_after)
 
 
 def _what(exc: NetworkError) -> str:
