@@ -353,7 +353,9 @@ def run(plan: Plan, sqlite: bool) -> dict[str, Any]:
             figures = traffic(plan, bot, db, platforms)
             bot.stop()
             figures |= {"kills": bot.kills, "pg_restarts": db.restarts}
-            figures |= {"database": "SQLite" if db.data_dir is None else "PostgreSQL"}
+            figures |= {"database": "PostgreSQL" if db.data_dir else "SQLite"}
+            if db.data_dir is None and not sqlite:
+                figures["database"] += " (no PostgreSQL server binaries here: no restarts)"
             figures |= {"start_s": statistics.median(bot.start_s), "home": str(home)}
     finally:
         platforms.stop()
