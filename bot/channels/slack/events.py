@@ -31,6 +31,7 @@ from bot.app import Core
 from bot.channels.slack.answer import AnswerWriter, Pacing, Place
 from bot.channels.slack.later import Later
 from bot.channels.slack.notify import tell
+from bot.channels.slack.receipts import receipts_of
 from bot.db import session_scope
 from bot.deliveries import first_delivery
 from bot.errors import AfinaError, Repeated
@@ -108,33 +109,47 @@ class Conversations:
         self.later = later
 
     def register(self, app: App) -> None:
-        app.event("app_mention")(self.on_mention)
-        app.event("message")(self.on_message)
+        self.receipts = receipts_of(app)
+        taking = [self._taking]  # runs before bolt acknowledges (`bot.channels.slack.receipts`)
+        app.event("app_mention", matchers=taking)(self.on_mention)
+        app.event("message", matchers=taking)(self.on_message)
         app.event("reaction_added")(self.on_reaction)
+
+    def _taking(self, body: dict[str, Any]) -> bool:
+        return self.receipts.expect(body.get("event_id"))
 
     # --- listeners -------------------------------------------------------------
     def on_mention(
         self, event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
     ) -> None:
         """Answer an @mention in the thread it starts or is part of."""
-        if spoken(event):
-            self._handle(event, body, client, context, join_thread=True)
+        try:
+            if spoken(event):
+                self._handle(event, body, client, context, join_thread=True)
+        finally:
+            self.receipts.done(body.get("event_id"))
 
     def on_message(
         self, event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
     ) -> None:
         """Answer a DM, or a follow-up in one of the bot's threads; ignore all other chatter."""
-        if not spoken(event):
-            return
-        if event.get("channel_type") == "im":
-            self._handle(event, body, client, context, join_thread=False)
-            return
-        if not event.get("thread_ts") or mentions(event, context.bot_user_id):
-            return  # top-level chatter, or a mention (answered through app_mention)
-        if threads.takes_part(
-            self.core.engine, channel=CHANNEL, chat_id=event["channel"], thread_id=thread_of(event)
-        ):
-            self._handle(event, body, client, context, join_thread=False)
+        try:
+            if not spoken(event):
+                return
+            if event.get("channel_type") == "im":
+                self._handle(event, body, client, context, join_thread=False)
+                return
+            if not event.get("thread_ts") or mentions(event, context.bot_user_id):
+                return  # top-level chatter, or a mention (answered through app_mention)
+            if threads.takes_part(
+                self.core.engine,
+                channel=CHANNEL,
+                chat_id=event["channel"],
+                thread_id=thread_of(event),
+            ):
+                self._handle(event, body, client, context, join_thread=False)
+        finally:
+            self.receipts.done(body.get("event_id"))
 
     def on_reaction(
         self, event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
@@ -224,7 +239,11 @@ class Conversations:
         writer = AnswerWriter(client, place, self.pacing, self.later)
         writer.start()
         try:
-            reply = self.core.responder.answer(incoming, on_delta=writer.on_delta)
+            try:
+                taken = self.core.responder.take(incoming)
+            finally:  # stored (or refused): Slack may be told 200 now
+                self.receipts.done(event_id)
+            reply = self.core.responder.reply(taken, on_delta=writer.on_delta)
         except Repeated:
             writer.cancel()
             logger.info("Slack redelivered event %s; it was already handled", event_id)

@@ -5,7 +5,8 @@ unsigned (or forged, or replayed) request gets 401 whatever its body holds, and
 only a signed one is parsed; one that cannot be parsed gets 400, never a 500.
 Bolt's dispatch is synchronous (middleware, ack); it runs in Starlette's thread
 pool so the event loop keeps accepting requests while one is handled. The
-answers themselves run on the bolt app's own worker pool.
+answers themselves run on the bolt app's own worker pool; an event is answered
+200 only once its message is stored (`bot.channels.slack.receipts`).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from starlette.routing import Route
 from bot.app import Core
 from bot.channels.slack.app import answer_pool, build_slack_app, drain_answers
 from bot.channels.slack.channel import EVENTS_PATH
+from bot.channels.slack.receipts import receipts_of
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +38,7 @@ def slack_route(app: App, path: str = EVENTS_PATH, *, signing_secret: str | None
     `signing_secret`: the app's own, when not given (an app built without one, for
     Socket Mode only, verifies nothing here either)."""
     secret = signing_secret or _secret_of(app)
+    receipts = receipts_of(app)
     verifier = SignatureVerifier(secret) if secret else None
 
     async def events(request: Request) -> Response:
@@ -48,6 +51,10 @@ def slack_route(app: App, path: str = EVENTS_PATH, *, signing_secret: str | None
             logger.warning("a signed Slack request could not be read: %s", type(exc).__name__)
             return PlainTextResponse("unreadable request body", status_code=400)
         response = await run_in_threadpool(app.dispatch, bolt_request)
+        event_id = bolt_request.body.get("event_id") if response.status == 200 else None
+        if event_id and not await run_in_threadpool(receipts.stored, event_id):
+            logger.warning("Slack event %s not stored in time; Slack will send it again", event_id)
+            return PlainTextResponse("not stored yet; send it again", status_code=503)
         return to_starlette_response(response)
 
     return Route(path, events, methods=["POST"])
