@@ -12,17 +12,17 @@ fake model that takes about a second to stream each answer. Questions arrive at 
 steady `--rate` a second, alternating Slack and Telegram, each in a thread or a
 private chat of its own. Meanwhile:
 
-- the bot is killed with SIGKILL every `--kill-every` seconds (no drain, no flush:
-  questions are mid-answer) and started again at once;
+- the bot is killed with SIGKILL `--kill-every` seconds after it last came up (no
+  drain, no flush: questions are mid-answer) and started again at once;
 - PostgreSQL is restarted (`pg_ctl restart -m fast`) every `--pg-every` seconds;
 - the model fails every `--model-fail-every` seconds: a single 500 (the client's
   own retry answers it) or, every other time, more 500s than it retries (the person
   gets the short "couldn't reach my model" reply, counted apart).
 
 The platforms are played as they behave: a delivery that got no 200 (the bot was
-down) is sent again after 1, 2, 5, 10, 30 and 60 s, as Slack's and Telegram's own
-retries do (theirs are spread over minutes: an outage here is a few seconds). A
-person told "not saved, please send it again" sends it again (a new message).
+down) is sent again after 1, 2, 5, 10, 30, 60, 120 and 300 s (Slack tries 3 times
+over about 6 minutes, Telegram for longer). A person told "not saved, please send it
+again" sends it again (a new message).
 
 After the traffic the bot gets `--drain` seconds to answer what is owed (recovery
 runs at start and then every 15 s at most), then it is stopped and the bench
@@ -70,7 +70,9 @@ from tests.support.slack_server import (
 from tests.support.telegram_server import TOKEN, FakeTelegram, message_update, private_chat, user
 
 HOOK_SECRET = "soak-hook-secret"
-RETRY_AFTER_S = (1, 2, 5, 10, 30, 60)  # a delivery the bot did not take is sent again
+# A delivery the bot did not take is sent again after these waits (Slack: immediately, after
+# 1 min and after 5 min; Telegram keeps trying far longer).
+RETRY_AFTER_S = (1, 2, 5, 10, 30, 60, 120, 300)
 NOT_SAVED = NotSaved().message
 FIRST_CUSTOMER = 700_000
 SLACK_CHANNEL = "C0GENERAL"
@@ -126,6 +128,7 @@ class Platforms:
         )
         self.questions: list[Question] = []
         self.undelivered = 0  # deliveries that never got a 200, even after every retry
+        self.delivering = 0  # deliveries not yet taken nor given up
         self._lock = threading.Lock()
         self._sending = ThreadPoolExecutor(64, thread_name_prefix="platform")
         self._update_ids = iter(range(1, 10**9))
@@ -160,6 +163,15 @@ class Platforms:
             self._sending.submit(self._deliver, "/telegram/webhook", json.dumps(update), "telegram")
 
     def _deliver(self, path: str, body: str, channel: str) -> None:
+        with self._lock:
+            self.delivering += 1
+        try:
+            self._deliver_until_taken(path, body, channel)
+        finally:
+            with self._lock:
+                self.delivering -= 1
+
+    def _deliver_until_taken(self, path: str, body: str, channel: str) -> None:
         url = f"http://127.0.0.1:{self.port}{path}"
         for attempt, wait in enumerate((0, *RETRY_AFTER_S)):
             time.sleep(wait)
@@ -328,17 +340,18 @@ def chaos(plan: Plan, bot: Bot, db: Database, platforms: Platforms, stop: thread
     while not stop.wait(0.2):
         now = time.monotonic() - began
         if now >= next_fail:
-            fails += 1
-            platforms.model.fail(500, times=1 if fails % 2 else 3)
+            if not platforms.model.script:  # none left from last time (the bot was down)
+                fails += 1
+                platforms.model.fail(500, times=1 if fails % 2 else 3)
             next_fail += plan.model_fail_every
         if now >= next_pg:
             db.restart()
             next_pg += plan.pg_every
-        if now >= next_kill:
-            if restarting is None or not restarting.is_alive():  # else: still starting
-                restarting = threading.Thread(target=bot.kill_and_restart, daemon=True)
-                restarting.start()
-            next_kill += plan.kill_every
+        if now >= next_kill and (restarting is None or not restarting.is_alive()):
+            restarting = threading.Thread(target=bot.kill_and_restart, daemon=True)
+            restarting.start()
+        if restarting is not None and restarting.is_alive():
+            next_kill = now + plan.kill_every  # counted from when it is up again
     if restarting is not None:
         restarting.join()
 
@@ -445,7 +458,7 @@ def main() -> None:
     parser.add_argument("--kill-every", type=float, default=30, help="SIGKILL the bot (s)")
     parser.add_argument("--pg-every", type=float, default=45, help="restart PostgreSQL (s)")
     parser.add_argument("--model-fail-every", type=float, default=7, help="model 500s (s)")
-    parser.add_argument("--drain", type=float, default=90, help="time left to answer (s)")
+    parser.add_argument("--drain", type=float, default=600, help="most time left to answer (s)")
     parser.add_argument("--short", action="store_true", help="a 40-second smoke run")
     parser.add_argument("--sqlite", action="store_true", help="SQLite instead of PostgreSQL")
     args = parser.parse_args()
@@ -453,7 +466,7 @@ def main() -> None:
         args.seconds, args.rate, args.kill_every, args.pg_every, args.model_fail_every, args.drain
     )
     if args.short:
-        plan = Plan(40, args.rate, 15, 25, 6, 60)
+        plan = Plan(40, args.rate, 15, 25, 6, args.drain)
     figures = run(plan, args.sqlite)
     report(plan, figures)
     if figures["lost"] or figures["twice"]:
