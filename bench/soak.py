@@ -24,11 +24,12 @@ down) is sent again after 1, 2, 5, 10, 30, 60, 120 and 300 s (Slack tries 3 time
 over about 6 minutes, Telegram for longer). A person told "not saved, please send it
 again" sends it again (a new message).
 
-After the traffic the bot gets `--drain` seconds to answer what is owed (recovery
-runs at start and then every 15 s at most), then it is stopped and the bench
-prints: questions sent, answered (and of them: with the model's fallback, after
-the late apology), answered twice, told to send again, lost (no answer at all),
-and the p50 / p99 time from the first delivery to the answer. Target: 0 lost, 0
+After the traffic the bot has until every delivery is taken (or given up) and every
+question answered, `--drain` seconds at most (recovery runs at start and then every
+15 s at most), then it is stopped and the bench prints: questions sent, answered (and
+of them: with the model's fallback, after the late apology), answered twice, told to
+send again, lost (no answer at all), deliveries never taken, and the p50 / p99 time
+from the first delivery to the answer; it exits 1 unless 0 are lost and 0 answered
 twice. The fakes run in this process; all share the machine's cores.
 """
 
