@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from bot import store
 from bot.config import Settings
+from bot.desk import items as desk_items
 from bot.errors import BadInput
 from bot.identity import is_reviewer, parse_identity
 from bot.tables import (
@@ -111,6 +112,9 @@ def give(
             example_id=example.id if example else None,
         ),
     )
+    # What waits for a person (a 👎, a suggestion) becomes a review desk item, and a
+    # reviewer's teaching settles the answer's own item, in this same transaction.
+    desk_items.after_feedback(session, reply=reply, feedback=row, example=example, result=result)
     return Outcome(result, MESSAGES[(kind, result)], row.id or 0, example.id if example else None)
 
 
@@ -180,4 +184,5 @@ def review(
     store.save_example(session, example)
     if approve:
         store.supersede_same_question(session, example=example)
+    desk_items.after_review(session, example=example, reviewer=reviewer, approved=approve)
     return example

@@ -22,6 +22,7 @@ from bot.backends.base import ChatMessages, Completion, ModelBackend, ModelError
 from bot.config import Settings
 from bot.db import write_transaction
 from bot.deliveries import first_delivery
+from bot.desk import items as desk_items
 from bot.errors import AfinaError, Repeated
 from bot.knowledge import Knowledge, Known
 from bot.messages import Answer, Incoming
@@ -177,6 +178,14 @@ class Responder:
                 text=text,
                 user_id="bot",
             )
+            if completion is None:  # the bot could not answer: a card for the review desk
+                desk_items.note_unanswered_on(
+                    connection,
+                    reply_id=reply_id,
+                    incoming=incoming,
+                    question=cleaned.text,
+                    answer=text,
+                )
         notice = None
         if cleaned.truncated:
             notice = TRUNCATED.format(limit=self.settings.max_message_chars)
