@@ -12,6 +12,7 @@ lint:
 	.venv/bin/ruff check bot tuning tests bench && .venv/bin/ruff format --check bot tuning tests bench && .venv/bin/mypy
 bench:
 	.venv/bin/python -m bench.responder
+	.venv/bin/python -m bench.quality
 	.venv/bin/python -m bench.tuning
 	.venv/bin/python -m bench.slack
 	.venv/bin/python -m bench.telegram

@@ -203,7 +203,7 @@ def main() -> None:
             slack_reviewers=["UBENCH"],
             console_url="http://testserver/console",
         )
-        core = build_core(settings, seed_demo=False)
+        core = build_core(settings)
         t0 = time.perf_counter()
         seed_examples(core, args.examples, rng, vocab)
         seed_conversations(core, args.conversations, rng, vocab)

@@ -270,7 +270,7 @@ def retrain_bench(work: Path, weeks: int = 10, per_week: int = 200) -> None:
                 tuning_poll_interval_s=0.001,
                 eval_max_items=20,  # the gate's cost is not what this measures
             )
-            core = build_core(settings, seed_demo=False)
+            core = build_core(settings)
             runs = Runs(core)
             rng = random.Random(11)  # the same weeks for both modes
             for week in range(weeks):

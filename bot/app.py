@@ -13,11 +13,10 @@ from bot import store
 from bot.backends.base import ModelBackend
 from bot.config import Settings, get_settings
 from bot.db import engine_for, migrate, session_scope
-from bot.importer import demo_rows, import_pairs
+from bot.embeddings import make_embedder
 from bot.knowledge import Knowledge
 from bot.posts import PostLog
 from bot.responder import Responder
-from bot.tables import ExampleSource
 
 if TYPE_CHECKING:
     from bot.desk.desk import Desk
@@ -45,28 +44,18 @@ class Core:
         return Desk(self)
 
 
-def build_core(settings: Settings | None = None, *, seed_demo: bool = True) -> Core:
+def build_core(settings: Settings | None = None) -> Core:
+    """Settings → engine → migrations → knowledge → responder. Never seeds any data:
+    the demo brand loads only when asked (`afina demo`)."""
     settings = settings or get_settings()
     engine = engine_for(settings)
     migrate(engine)
-    if seed_demo:
-        seed_if_empty(engine)
-    knowledge = Knowledge(engine)
+    knowledge = Knowledge(engine, make_embedder(settings))
     backends = BackendCache(settings, knowledge)
     responder = Responder(
         settings=settings, engine=engine, knowledge=knowledge, backends=backends.get
     )
     return Core(settings=settings, engine=engine, knowledge=knowledge, responder=responder)
-
-
-def seed_if_empty(engine: Engine) -> int:
-    """Load the demo brand into a brand-new database so the default bot has something to say."""
-    with session_scope(engine) as session:
-        if store.count_examples(session) or store.list_versions(session):
-            return 0
-        report = import_pairs(session, demo_rows(), source=ExampleSource.demo, created_by="demo")
-    logger.info("loaded %d demo examples into the empty database", report.imported)
-    return report.imported
 
 
 class BackendCache:
@@ -91,7 +80,7 @@ class BackendCache:
         if name == "examples":
             from bot.backends.examples import ExamplesBackend
 
-            return ExamplesBackend(self.knowledge)
+            return ExamplesBackend(self.knowledge, self.settings)
         if name == "transformers":
             from bot.backends.transformers_chat import TransformersChat
 

@@ -15,6 +15,7 @@ from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Backend = Literal["openai", "examples", "transformers"]
+EmbeddingsBackend = Literal["local", "openai", "none"]
 
 
 def _default_home() -> Path:
@@ -51,7 +52,16 @@ class Settings(BaseSettings):
     system_prompt: str = ""
     system_prompt_file: Path | None = None
     retrieval_k: int = Field(default=4, ge=0, le=50)
-    retrieval_min_score: float = Field(default=0.35, ge=0.0, le=1.0)
+    # Match thresholds (see `bot.matching`); unset = calibrated for the embeddings backend.
+    retrieval_min_score: float | None = Field(default=None, ge=0.0, le=1.0)
+    answer_min_score: float | None = Field(default=None, ge=0.0, le=1.0)
+    answer_min_margin: float | None = Field(default=None, ge=0.0, le=1.0)
+
+    # --- embeddings ---------------------------------------------------------
+    embeddings_backend: EmbeddingsBackend = "local"
+    embeddings_model: str = "text-embedding-3-small"
+    embeddings_base_url: str | None = None
+    embeddings_api_key: SecretStr | None = None
     prompt_token_budget: int = Field(default=3000, ge=256)
     history_max_messages: int = Field(default=20, ge=0)
     max_message_chars: int = Field(default=4000, ge=64)

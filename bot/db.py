@@ -23,7 +23,7 @@ from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect
 from sqlalchemy.engine import URL, Connection, Engine, make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError
 from sqlmodel import Session, create_engine
@@ -176,6 +176,12 @@ def migrate(engine: Engine) -> None:
     from alembic import command
 
     with engine.begin() as connection:
+        if engine.dialect.name == "sqlite" and inspect(connection).has_table("alembic_version"):
+            # Migrating is writing: take SQLite's write lock first (a statement that
+            # changes nothing), so two processes starting together migrate one after the
+            # other, and a file another process holds stops this one here, in one line,
+            # rather than at its first write, after it has reported itself ready.
+            connection.exec_driver_sql("DELETE FROM alembic_version WHERE 0")
         config = alembic_config(engine)
         config.attributes["connection"] = connection
         command.upgrade(config, "head")

@@ -1,10 +1,22 @@
-"""The demo brand that the embedded default ships with, so a fresh bot has something to say."""
+"""The demo brand, loaded only when asked (`afina demo`), and taken out again (`--remove`).
+
+A database is never seeded with it silently: another brand's bot must not answer
+with the demo shop's prices and discount codes.
+"""
 
 from __future__ import annotations
 
 import json
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from sqlmodel import Session
+
+from bot.tables import ExampleSource, ExampleStatus
+
+if TYPE_CHECKING:
+    from bot.embeddings import Embedder
+    from bot.importer import ImportReport
 
 DEMO_VOICE = """You are Verdalia, a small vegan-cosmetics shop (online, plus one store in Sevilla).
 The store is at Calle Feria 42, Sevilla, a short stroll from the Alameda.
@@ -22,3 +34,29 @@ def demo_examples() -> list[dict[str, Any]]:
     """The demo question/answer pairs shipped in `bot/data/demo.jsonl`."""
     text = resources.files("bot").joinpath("data/demo.jsonl").read_text(encoding="utf-8")
     return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def load_demo(session: Session, *, embedder: Embedder | None) -> ImportReport:
+    """Load the demo brand's examples (again, after `remove_demo`), as one import batch."""
+    from bot.importer import demo_rows, import_pairs
+
+    return import_pairs(
+        session,
+        demo_rows(),
+        source=ExampleSource.demo,
+        created_by="demo",
+        batch_name="demo",
+        embedder=embedder,
+    )
+
+
+def remove_demo(session: Session, *, by: str) -> int:
+    """Take every demo example out of use (kept as rejected); how many went."""
+    from bot import store
+
+    ids = [
+        example.id or 0
+        for example in store.examples_by_source(session, source=ExampleSource.demo)
+        if example.status in (ExampleStatus.accepted, ExampleStatus.pending)
+    ]
+    return store.retire_examples(session, example_ids=ids, by=by, status=ExampleStatus.rejected)

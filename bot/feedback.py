@@ -1,12 +1,19 @@
 """Who may teach the bot, and what each kind of feedback does. Every channel ends here.
 
-- A reviewer's 👍 turns the answer into an accepted example at once.
+- A reviewer's 👍 turns the answer into an accepted example at once. When the
+  answer was a taught one (the offline backend's, from example X) for a
+  differently worded question, that wording is added to X instead.
+- A 👍 on "I don't know that one yet" or on an error notice teaches nothing, and
+  says so: ✏️ is the way to teach there.
 - A reviewer's correction becomes an accepted example at once, keeps the bot's
   original as the rejected side of a preference pair, and retires older
-  accepted answers to the same question.
+  accepted answers to the same or a near-identical question (and says which).
 - Anyone else's 👍/👎 is only a signal; their corrections wait as *pending*
   until a reviewer approves them. A customer never puts words into training
   data on their own.
+
+Every confirmation names the question taught and the example's id, in every
+channel (they all show `Outcome.message`).
 """
 
 from __future__ import annotations
@@ -17,17 +24,20 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot import store
+from bot import store, teaching
 from bot.config import Settings
 from bot.desk import items as desk_items
 from bot.errors import BadInput
 from bot.identity import is_reviewer, parse_identity
+from bot.knowledge import Knowledge
 from bot.tables import (
     Example,
     ExampleSource,
     ExampleStatus,
     Feedback,
     FeedbackKind,
+    ReplyOutcome,
+    utcnow,
 )
 from bot.tables import (
     Reply as ReplyRow,
@@ -37,9 +47,11 @@ from bot.text import clean_message
 
 class Result(StrEnum):
     taught = "taught"  # an accepted example now shapes answers
+    phrasing = "phrasing"  # another wording now gets an example's answer
     pending = "pending"  # waits for a reviewer
     signal = "signal"  # counted, teaches nothing by itself
     known = "known"  # the same example was already there
+    nothing = "nothing"  # a 👍 on "I don't know" or an error notice: nothing to learn
 
 
 @dataclass(frozen=True)
@@ -51,15 +63,25 @@ class Outcome:
 
 
 MESSAGES = {
-    (FeedbackKind.approve, Result.taught): "Thanks! I'll answer like this from now on.",
+    (FeedbackKind.approve, Result.taught): "Thanks! Learned #{id} «{question}»: "
+    "I'll answer like this from now on.",
+    (FeedbackKind.approve, Result.phrasing): "Thanks! «{asked}» now gets the answer of "
+    "#{id} «{question}».",
     (FeedbackKind.approve, Result.signal): "Thanks for the 👍, noted.",
-    (FeedbackKind.approve, Result.known): "Thanks! I already knew this one.",
+    (FeedbackKind.approve, Result.known): "Thanks! I already knew #{id} «{question}».",
+    (FeedbackKind.approve, Result.nothing): "Thanks, but that reply {what}, so there is "
+    "nothing in it to learn. Correct it (✏️, or /fix TEXT) with the right answer to teach me.",
     (FeedbackKind.reject, Result.signal): "Thanks for telling me; noted for the team's review.",
-    (FeedbackKind.correct, Result.taught): "Thanks, learned: I'll use your answer from now on.",
-    (FeedbackKind.correct, Result.pending): (
-        "Thanks for the correction! A reviewer will check it before I use it."
-    ),
-    (FeedbackKind.correct, Result.known): "Thanks! I already had exactly this answer.",
+    (FeedbackKind.correct, Result.taught): "Thanks, learned #{id} «{question}»: "
+    "I'll use your answer from now on.",
+    (FeedbackKind.correct, Result.pending): "Thanks for the correction! A reviewer will "
+    "check it (#{id} «{question}») before I use it.",
+    (FeedbackKind.correct, Result.known): "Thanks! I already had exactly this answer "
+    "(#{id} «{question}»).",
+}
+NOT_LEARNABLE = {
+    ReplyOutcome.abstained: "said I didn't know",
+    ReplyOutcome.error: "was an error notice",
 }
 
 
@@ -78,9 +100,16 @@ def give(
     user: str,
     kind: FeedbackKind,
     corrected_text: str | None = None,
+    knowledge: Knowledge | None = None,
 ) -> Outcome:
-    """Record one piece of feedback on a reply and apply the teaching rules."""
+    """Record one piece of feedback on a reply and apply the teaching rules.
+
+    `knowledge`: the process's index, to embed what is taught at once and to find
+    near-identical questions; without it vectors are made by the next index refresh.
+    """
     parse_identity(user)
+    if knowledge is not None:  # before anything is written: it must only see committed rows
+        knowledge.refresh(session.connection())
     reply = store.get_reply(session, reply_id=reply_id)
     reviewer = is_reviewer(user, settings)
     correction = None
@@ -91,15 +120,20 @@ def give(
 
     example: Example | None = None
     result = Result.signal
-    if kind == FeedbackKind.approve and reviewer:
-        if not reply.ok:
-            raise BadInput("That answer was an error notice; there is nothing in it to learn.")
-        example, result = _teach(session, reply, reply.text, user, ExampleSource.approved)
+    replaced: list[Example] = []
+    outcome = ReplyOutcome(reply.outcome) if reply.ok else ReplyOutcome.error
+    if kind == FeedbackKind.approve and outcome in NOT_LEARNABLE:
+        result = Result.nothing
+    elif kind == FeedbackKind.approve and reviewer:
+        example, result = _approve(session, reply, user, knowledge)
     elif kind == FeedbackKind.correct and correction is not None:
         if reviewer:
             example, result = _teach(session, reply, correction, user, ExampleSource.corrected)
         else:
             example, result = _suggest(session, reply, correction, user)
+    if result == Result.taught and example is not None:
+        teaching.embed_example(session, knowledge, example)
+        replaced = teaching.supersede(session, knowledge, example, by=user)
 
     row = store.add_feedback(
         session,
@@ -115,12 +149,58 @@ def give(
     # What waits for a person (a 👎, a suggestion) becomes a review desk item, and a
     # reviewer's teaching settles the answer's own item, in this same transaction.
     desk_items.after_feedback(session, reply=reply, feedback=row, example=example, result=result)
-    return Outcome(result, MESSAGES[(kind, result)], row.id or 0, example.id if example else None)
+    message = _message(kind, result, example, reply, outcome, replaced)
+    return Outcome(result, message, row.id or 0, example.id if example else None)
+
+
+def _message(
+    kind: FeedbackKind,
+    result: Result,
+    example: Example | None,
+    reply: ReplyRow,
+    outcome: ReplyOutcome,
+    replaced: list[Example],
+) -> str:
+    asked = next((m["content"] for m in reversed(reply.prompt) if m["role"] == "user"), "")
+    text = MESSAGES[(kind, result)].format(
+        id=example.id if example else "",
+        question=teaching.short(example.question) if example else "",
+        asked=teaching.short(str(asked)),
+        what=NOT_LEARNABLE.get(outcome, ""),
+    )
+    if replaced:
+        older = ", ".join(f"#{row.id} «{teaching.short(row.question, 40)}»" for row in replaced)
+        text += f" It replaces {older}."
+    return text
+
+
+def _approve(
+    session: Session, reply: ReplyRow, user: str, knowledge: Knowledge | None
+) -> tuple[Example, Result]:
+    """A reviewer's 👍: a taught answer given to other words adds those words to it."""
+    used = reply.used_examples[0]["id"] if reply.used_examples else None
+    taught_answer = reply.backend == "examples" and reply.outcome in (
+        ReplyOutcome.answered,
+        ReplyOutcome.transparent,
+    )
+    if not taught_answer or used is None:
+        return _teach(session, reply, reply.text, user, ExampleSource.approved)
+    asked = context_of(reply)[-1]["content"]
+    example = teaching.add_phrasing(session, knowledge, int(used), str(asked))
+    if example is not None:
+        return example, Result.phrasing
+    source = store.get_example(session, example_id=int(used))
+    if source.status == ExampleStatus.accepted:
+        return source, Result.known
+    # Taken out since: the 👍 vouches for its answer here (without "If you mean …").
+    return _teach(session, reply, source.answer, user, ExampleSource.approved)
 
 
 def _rejected_side(reply: ReplyRow, answer: str) -> str | None:
-    """The bot's original is the losing side of a preference pair, if it differs and was real."""
-    return reply.text if reply.ok and reply.text.strip() != answer.strip() else None
+    """The bot's original is the losing side of a preference pair, if it differs and was an
+    answer (not an error notice, nor "I don't know": nothing to prefer the correction over)."""
+    real = reply.ok and reply.outcome in (ReplyOutcome.answered, ReplyOutcome.transparent)
+    return reply.text if real and reply.text.strip() != answer.strip() else None
 
 
 def _teach(
@@ -146,7 +226,6 @@ def _teach(
         example = store.save_example(session, existing)
     else:
         example = store.save_example(session, candidate)
-    store.supersede_same_question(session, example=example)
     return example, Result.taught
 
 
@@ -171,18 +250,31 @@ def _suggest(session: Session, reply: ReplyRow, answer: str, user: str) -> tuple
 
 
 def review(
-    session: Session, settings: Settings, *, example_id: int, reviewer: str, approve: bool
-) -> Example:
-    """A reviewer approves (accepts) or rejects a pending example."""
+    session: Session,
+    settings: Settings,
+    *,
+    example_id: int,
+    reviewer: str,
+    approve: bool,
+    knowledge: Knowledge | None = None,
+) -> tuple[Example, list[Example]]:
+    """A reviewer approves a pending example, or rejects a pending or accepted one.
+
+    Returns the example and, on approval, the older answers it replaced.
+    """
     if not is_reviewer(reviewer, settings):
         raise BadInput(f"{reviewer} is not a reviewer; only reviewers can approve examples.")
     example = store.get_example(session, example_id=example_id)
+    if not approve:
+        taken = teaching.take_back(session, example_id=example_id, by=reviewer)
+        desk_items.after_review(session, example=taken, reviewer=reviewer, approved=False)
+        return taken, []
     if example.status != ExampleStatus.pending:
         raise BadInput(f"Example {example_id} is {example.status}, not pending.")
-    example.status = ExampleStatus.accepted if approve else ExampleStatus.rejected
-    example.reviewed_by = reviewer
+    example.status = ExampleStatus.accepted
+    example.reviewed_by, example.reviewed_at = reviewer, utcnow()
     store.save_example(session, example)
-    if approve:
-        store.supersede_same_question(session, example=example)
-    desk_items.after_review(session, example=example, reviewer=reviewer, approved=approve)
-    return example
+    teaching.embed_example(session, knowledge, example)
+    replaced = teaching.supersede(session, knowledge, example, by=reviewer)
+    desk_items.after_review(session, example=example, reviewer=reviewer, approved=True)
+    return example, replaced

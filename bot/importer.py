@@ -1,28 +1,34 @@
-"""Bringing existing answers in: OpenAI chat JSONL or a `question,answer` CSV.
+"""Bringing existing answers in: OpenAI chat JSONL, CSV, or a Markdown / text FAQ.
 
-Good lines are imported, bad ones are reported by line number and skipped;
-duplicates of what is already stored are counted, not stored twice.
+Good lines are imported, bad ones are reported by line number as they are met
+and skipped; duplicates of what is already stored are counted, not stored twice.
+Every import is a batch (`importbatch`): it goes live at once, and
+`afina import --undo BATCH` takes all of it out again. The new examples are
+embedded in the same go, so no answering process has to.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session
 
-from bot import store
+from bot import store, vectors
+from bot.embeddings import Embedder
 from bot.errors import BadInput
-from bot.tables import ExampleSource, ExampleStatus
+from bot.faq_import import Pair, csv_rows, faq_rows
+from bot.tables import Example, ExampleSource, ExampleStatus, ImportBatch, utcnow
 from bot.text import clean_message
 
 MAX_CHARS = 32_000
 ROLES = {"system", "user", "assistant"}
+
+
+FAQ_SUFFIXES = {".md", ".markdown", ".txt", ".text"}
 
 
 @dataclass
@@ -30,9 +36,8 @@ class ImportReport:
     imported: int = 0
     duplicates: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
-
-
-Pair = tuple[int, list[dict[str, Any]], str]  # line number, context turns, answer
+    examples: list[Example] = field(default_factory=list)  # new (or, dry, would-be) ones
+    batch_id: int | None = None
 
 
 def read_file(path: Path) -> Iterator[Pair | tuple[int, str]]:
@@ -44,14 +49,20 @@ def read_file(path: Path) -> Iterator[Pair | tuple[int, str]]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise BadInput(f"{path} is not UTF-8 text.") from None
-    if path.suffix.lower() == ".csv":
-        yield from _csv_rows(text)
-    elif path.suffix.lower() in {".jsonl", ".json", ".ndjson"}:
-        yield from _jsonl_rows(text)
+    suffix = path.suffix.lower()
+    if suffix in {".csv", ".tsv"}:
+        rows: Iterable[Pair | tuple[int, str]] = list(csv_rows(text, path.name))  # refuse first
+    elif suffix in {".jsonl", ".json", ".ndjson"}:
+        rows = _jsonl_rows(text)
+    elif suffix in FAQ_SUFFIXES:
+        rows = list(faq_rows(text, path.name))
     else:
         raise BadInput(
-            f"{path.name}: use a .jsonl (OpenAI chat format) or .csv (question,answer) file."
+            f"{path.name}: use a .csv (question,answer), a Markdown or text FAQ (.md, .txt) "
+            "or a .jsonl (OpenAI chat format) file."
         )
+    for row in rows:
+        yield row if len(row) == 2 else (row[0], _clean_turns(row[1]), _clean(row[2]))
 
 
 def _jsonl_rows(text: str) -> Iterator[Pair | tuple[int, str]]:
@@ -84,18 +95,8 @@ def _from_messages(number: int, record: Any) -> Pair | tuple[int, str]:
     return number, turns[:-1], turns[-1]["content"]
 
 
-def _csv_rows(text: str) -> Iterator[Pair | tuple[int, str]]:
-    reader = csv.reader(io.StringIO(text))
-    for row in reader:
-        number = reader.line_num
-        if not any(cell.strip() for cell in row):
-            continue
-        if number == 1 and [c.strip().lower() for c in row[:2]] == ["question", "answer"]:
-            continue
-        if len(row) < 2 or not row[0].strip() or not row[1].strip():
-            yield number, "expected two non-empty columns: question,answer"
-            continue
-        yield number, [{"role": "user", "content": _clean(row[0])}], _clean(row[1])
+def _clean_turns(turns: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**turn, "content": _clean(str(turn["content"]))} for turn in turns]
 
 
 def _clean(text: str) -> str:
@@ -108,11 +109,32 @@ def import_pairs(
     *,
     source: ExampleSource = ExampleSource.imported,
     created_by: str = "import",
+    batch_name: str | None = None,
+    embedder: Embedder | None = None,
+    dry_run: bool = False,
+    on_error: Callable[[int, str], None] | None = None,
+    progress: Callable[[int], None] | None = None,
 ) -> ImportReport:
+    """Store the good rows as accepted examples of one batch (nothing stored when `dry_run`).
+
+    `on_error(line, reason)` hears of each bad line as it is met; `progress(n)` of
+    each `n` rows read and, with an `embedder`, of each `n` examples embedded.
+    """
     report = ImportReport()
+    batch = None
+    if not dry_run:
+        batch = store.add_import_batch(
+            session, ImportBatch(name=(batch_name or created_by)[:255], created_by=created_by)
+        )
+        report.batch_id = batch.id
+    seen: set[str] = set()
     for row in rows:
+        if progress is not None:
+            progress(1)
         if len(row) == 2:
             report.errors.append((row[0], row[1]))
+            if on_error is not None:
+                on_error(row[0], row[1])
             continue
         number, context, answer = row
         example = store.new_example(
@@ -124,12 +146,45 @@ def import_pairs(
             created_by=created_by,
             reviewed_by=created_by,
         )
-        if store.find_example_by_hash(session, digest=example.content_hash) is not None:
+        existing = store.find_example_by_hash(session, digest=example.content_hash)
+        if example.content_hash in seen or (existing is not None and not _revive(existing)):
             report.duplicates += 1
             continue
-        store.save_example(session, example)
+        seen.add(example.content_hash)
+        if existing is not None:  # a demo example taken out by `afina demo --remove`
+            example = existing
+        if not dry_run:
+            example.status = ExampleStatus.accepted
+            example.import_batch_id = batch.id if batch else None
+            store.save_example(session, example)
+        report.examples.append(example)
         report.imported += 1
+    if batch is not None:
+        batch.imported = report.imported
+        session.add(batch)
+        session.flush()
+        if embedder is not None and report.examples:
+            texts = [vectors.ExampleTexts(e.id or 0, e.question, e.answer) for e in report.examples]
+            vectors.store_vectors(session.connection(), embedder, texts, progress=progress)
     return report
+
+
+def _revive(existing: Example) -> bool:
+    """Loading the demo again brings back the demo examples `--remove` took out."""
+    return existing.source == ExampleSource.demo and existing.status == ExampleStatus.rejected
+
+
+def undo_batch(session: Session, *, batch_id: int, by: str) -> int:
+    """Take every example of an import out of use (kept as rejected); how many went."""
+    batch = store.get_import_batch(session, batch_id=batch_id)
+    if batch.undone_at is not None:
+        raise BadInput(f"Import batch {batch_id} was already undone by {batch.undone_by}.")
+    ids = [e.id or 0 for e in store.examples_of_batch(session, batch_id=batch_id)]
+    taken = store.retire_examples(session, example_ids=ids, by=by, status=ExampleStatus.rejected)
+    batch.undone_by, batch.undone_at = by, utcnow()
+    session.add(batch)
+    session.flush()
+    return taken
 
 
 def demo_rows() -> Iterator[Pair]:

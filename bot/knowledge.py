@@ -6,44 +6,61 @@ saved by any process is found by the very next question. A row may commit a
 little after its timestamp, so the watermark never passes "now minus a few
 seconds": rows stamped inside that window are read again until they settle
 (assumes transactions, and clock skew between processes, under `OVERLAP`).
+
+Two indexes answer together (see `bot.matching`): words (`bot.retrieval`) and,
+with an embedder, meaning (`bot.dense`). The first look loads every stored
+vector in one read; later looks load (or embed, see `bot.vectors`) only the
+examples that changed.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
-from dataclasses import dataclass
+from collections import OrderedDict
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
+import numpy as np
 from sqlalchemy.engine import Connection, Engine
 
-from bot import store
+from bot import store, vectors
+from bot.dense import DenseIndex
+from bot.embeddings import Embedder, EmbeddingError
+from bot.matching import Known, fuse
 from bot.retrieval import Index
 from bot.store import IndexRow
 from bot.tables import ExampleStatus, utcnow
+from bot.text import normal_form
+from bot.vectors import ExampleTexts
+
+logger = logging.getLogger(__name__)
 
 OVERLAP = timedelta(seconds=5)
 COMPACT_AFTER = 2000  # delta size at which folding it into the matrix pays off
+QUERY_CACHE = 256  # recent questions' vectors: the prompt and the backend ask alike
+
+__all__ = ["OVERLAP", "Knowledge", "Known"]
 
 
-@dataclass(frozen=True)
-class Known:
-    """A retrieved accepted example and how close it is to the question."""
-
-    example_id: int
-    question: str
-    answer: str
-    score: float
+def _lexical_text(example: ExampleTexts) -> str:
+    return "\n".join((example.question, *example.phrasings))
 
 
 class Knowledge:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, embedder: Embedder | None = None) -> None:
         self.engine = engine
+        self.embedder = embedder
         self.index = Index()
-        self.answers: dict[int, str] = {}
+        self.dense = DenseIndex()
+        self.examples: dict[int, ExampleTexts] = {}
         self.watermark: datetime | None = None
+        self.unembedded: set[int] = set()  # accepted, but no vectors yet: found by words only
+        self._auto_embed = True  # a refresh embeds a few of those itself
         self._lock = threading.Lock()
         self._began = 0  # when the last finished look at the database began (monotonic ns)
+        self._queries: OrderedDict[str, np.ndarray | None] = OrderedDict()
 
     def refresh(self, connection: Connection | None = None) -> None:
         """Take in the examples changed since the last look.
@@ -61,7 +78,7 @@ class Knowledge:
             if connection is not None:
                 self._refresh(connection)
             else:
-                with self.engine.connect() as own:
+                with self.engine.begin() as own:  # it may store a few vectors it made
                     self._refresh(own)
             self._began = began  # only once it worked: a failed look serves nobody
 
@@ -69,49 +86,193 @@ class Knowledge:
         first = self.watermark is None
         horizon = utcnow() - OVERLAP
         newest: datetime | None = None
-        accepted: list[tuple[int, str]] = []
+        changed: list[IndexRow] = []
         for example in store.index_rows_on(connection, since=self.watermark):
             stamp = example.updated_at
             newest = stamp if newest is None else max(newest, stamp)
-            if first:
-                if example.status == ExampleStatus.accepted:
-                    accepted.append((example.id, example.question))
-                    self.answers[example.id] = example.answer
-            else:
-                self._apply(example)
+            changed.append(example)
         if first:
-            self.index.build(accepted)
-        elif len(self.index.delta.keys) > COMPACT_AFTER:
-            self.index.compact()
+            self._load(connection, changed)
+        else:
+            self._apply(connection, changed)
+            if len(self.index.delta.keys) > COMPACT_AFTER:
+                self.index.compact()
         settled = horizon if newest is None else min(newest, horizon)
         self.watermark = settled if self.watermark is None else max(self.watermark, settled)
 
-    def _apply(self, example: IndexRow) -> None:
-        key = example.id
-        if example.status == ExampleStatus.accepted:
-            known = self.index.texts.get(key)
-            if known != example.question or self.answers.get(key) != example.answer:
-                self.index.add(key, example.question)
-            self.answers[key] = example.answer
-        elif key in self.index.texts:
-            self.index.remove(key)
-            self.answers.pop(key, None)
+    def _load(self, connection: Connection, rows: list[IndexRow]) -> None:
+        self.examples = {
+            row.id: ExampleTexts(row.id, row.question, row.answer, tuple(row.phrasings))
+            for row in rows
+            if row.status == ExampleStatus.accepted
+        }
+        self.index.build((key, _lexical_text(ex)) for key, ex in self.examples.items())
+        if self.embedder is None:
+            return
+        stored = store.vectors_on(connection, embedder=self.embedder.tag)
+        keys, matrix, missing = vectors.bulk_rows(stored, self.examples)
+        self.dense = DenseIndex()
+        if len(keys):
+            self.dense.build(keys, matrix)
+        self.unembedded = set(missing)
+        self._embed_missing(connection)
+
+    def _apply(self, connection: Connection, rows: list[IndexRow]) -> None:
+        fresh: list[ExampleTexts] = []
+        for row in rows:
+            key = row.id
+            if row.status == ExampleStatus.accepted:
+                example = ExampleTexts(key, row.question, row.answer, tuple(row.phrasings))
+                if self.examples.get(key) != example:
+                    self.index.add(key, _lexical_text(example))
+                    self.examples[key] = example
+                    fresh.append(example)
+            elif key in self.examples:
+                self.index.remove(key)
+                self.dense.remove(key)
+                self.unembedded.discard(key)
+                del self.examples[key]
+        if self.embedder is not None and fresh:
+            stored: dict[int, list[store.VectorRow]] = {ex.id: [] for ex in fresh}
+            for vector in store.vectors_on(
+                connection, embedder=self.embedder.tag, example_ids=list(stored)
+            ):
+                stored[vector.example_id].append(vector)
+            for example in fresh:
+                if vectors.is_fresh(example, stored[example.id]):
+                    self.dense.add(example.id, vectors.index_rows(stored[example.id]))
+                    self.unembedded.discard(example.id)
+                else:
+                    self.dense.remove(example.id)
+                    self.unembedded.add(example.id)
+            self._embed_missing(connection)
+
+    def _embed_missing(self, connection: Connection) -> None:
+        """Embed a few examples that nobody embedded yet; leave a backlog to `afina embed`."""
+        if self.embedder is None or not self.unembedded or not self._auto_embed:
+            return
+        if len(self.unembedded) > vectors.EMBED_ON_REFRESH:
+            logger.warning(
+                "%d accepted examples have no vectors from %s yet; they are found by words "
+                "only until `afina embed` computes them",
+                len(self.unembedded),
+                self.embedder.tag,
+            )
+            return
+        todo = [self.examples[key] for key in sorted(self.unembedded) if key in self.examples]
+        try:
+            made = vectors.store_vectors(connection, self.embedder, todo)
+        except EmbeddingError as exc:
+            logger.warning("could not embed %d examples: %s", len(todo), exc)
+            return
+        for key, rows in made.items():
+            self.dense.add(key, vectors.index_rows(rows))
+            self.unembedded.discard(key)
+
+    def backlog(self) -> int:
+        """How many accepted examples lack fresh vectors (a refresh that embeds none itself)."""
+        self._auto_embed = False
+        try:
+            self.refresh()
+        finally:
+            self._auto_embed = True
+        return len(self.unembedded)
+
+    def embed_backlog(self, *, progress: Callable[[int], None] | None = None) -> int:
+        """Embed every accepted example still without fresh vectors (`afina embed`); how many.
+
+        Each batch commits on its own, and the examples are stamped as changed so
+        every running process loads their new vectors before its next answer.
+        """
+        if self.embedder is None:
+            return 0
+        self.backlog()
+        with self._lock:
+            todo = [self.examples[key] for key in sorted(self.unembedded) if key in self.examples]
+        for start in range(0, len(todo), vectors.EMBED_BATCH * 4):
+            batch = todo[start : start + vectors.EMBED_BATCH * 4]
+            with self.engine.begin() as connection:
+                made = vectors.store_vectors(connection, self.embedder, batch, progress=progress)
+                store.touch_examples_on(connection, example_ids=list(made))
+            with self._lock:
+                for key, rows in made.items():
+                    self.dense.add(key, vectors.index_rows(rows))
+                    self.unembedded.discard(key)
+        return len(todo)
 
     def rebuild(self) -> int:
         """Drop everything and read all accepted examples again; returns how many."""
         with self._lock:
             self._began = 0
             self.index = Index()
-            self.answers = {}
+            self.dense = DenseIndex()
+            self.examples = {}
             self.watermark = None
         self.refresh()
         return len(self.index)
 
+    # --- searching ----------------------------------------------------------
+    def query_vector(self, question: str) -> np.ndarray | None:
+        """The question's embedding (cached: the prompt and the backend both ask)."""
+        if self.embedder is None:
+            return None
+        if question in self._queries:
+            self._queries.move_to_end(question)
+            return self._queries[question]
+        try:
+            vector: np.ndarray | None = self.embedder.queries([question])[0]
+        except EmbeddingError as exc:
+            logger.warning("could not embed the question, searching by words only: %s", exc)
+            vector = None
+        self._queries[question] = vector
+        while len(self._queries) > QUERY_CACHE:
+            self._queries.popitem(last=False)
+        return vector
+
+    @property
+    def has_vectors(self) -> bool:
+        """Whether scores are on the dense scale (see `bot.matching.thresholds_for`)."""
+        return self.embedder is not None and len(self.dense) > 0
+
     def closest(self, question: str, *, k: int, min_score: float = 0.0) -> list[Known]:
+        """The `k` best accepted examples for a question, best first, by fused score."""
+        if k <= 0:
+            return []
+        # Words only until some vectors are there (a new embedder before `afina embed`).
+        vector = self.query_vector(question) if self.has_vectors else None
         with self._lock:
-            hits = self.index.search(question, k)
-            return [
-                Known(hit.key, self.index.texts[hit.key], self.answers[hit.key], hit.score)
-                for hit in hits
-                if hit.score >= min_score
-            ]
+            lexical = self.index.score_all(question)
+            candidates = {hit.key for hit in self.index.top(lexical, k * 4)}
+            dense: dict[int, float] = {}
+            if vector is not None:
+                dense = {hit.key: hit.score for hit in self.dense.search(vector, k * 4)}
+                candidates |= dense.keys()
+                dense.update(
+                    {key: self.dense.score(key, vector) for key in candidates - dense.keys()}
+                )
+            asked = normal_form(question)
+            found = []
+            for key in candidates:
+                example = self.examples.get(key)
+                if example is None:
+                    continue
+                words = lexical.of(key)
+                score = fuse(dense.get(key, 0.0) if vector is not None else None, words)
+                if score >= min_score:
+                    exact = any(
+                        normal_form(text) == asked
+                        for text in (example.question, *example.phrasings)
+                    )
+                    found.append(
+                        Known(
+                            key,
+                            example.question,
+                            example.answer,
+                            score,
+                            words,
+                            exact,
+                            example.phrasings,
+                        )
+                    )
+        found.sort(key=lambda known: (-known.score, known.example_id))
+        return found[:k]

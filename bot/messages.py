@@ -35,3 +35,4 @@ class Answer:
     ok: bool  # False when this is the polite fallback after a model failure
     model_id: str
     notice: str | None = None  # e.g. the question was cut to the length limit
+    outcome: str = "answered"  # a `ReplyOutcome`: answered | transparent | abstained | error

@@ -24,9 +24,14 @@ from bot.db import write_transaction
 from bot.deliveries import first_delivery
 from bot.desk import items as desk_items
 from bot.errors import AfinaError, Repeated
-from bot.knowledge import Knowledge, Known
+from bot.knowledge import Knowledge
+from bot.matching import Known, thresholds_for, used_examples
 from bot.messages import Answer, Incoming
 from bot.posts import PostLog
+from bot.tables import ReplyOutcome
+
+# Replies that leave the customer without an answer: each is a question for the review desk.
+UNANSWERED = frozenset({ReplyOutcome.abstained.value, ReplyOutcome.error.value})
 from bot.text import clean_message
 
 logger = logging.getLogger(__name__)
@@ -37,6 +42,10 @@ FALLBACK = (
     "tu mensaje está guardado, prueba de nuevo en un minuto."
 )
 TRUNCATED = "Your message was longer than {limit} characters; I read the first {limit}."
+HONESTY = (
+    "If nothing below answers the question, say plainly that you don't know that yet and "
+    "that the team can help; never guess facts, prices, dates or policies."
+)
 
 BackendFactory = Callable[[str], ModelBackend]
 
@@ -144,12 +153,13 @@ class Responder:
             chosen = version if version is not None else store.active_version_on(connection)
             target = choose_target(self.settings, chosen)
 
-        prompt = self.build_prompt(cleaned.text, history)
+        prompt, known = self.prepare(cleaned.text, history)
         started = time.perf_counter()
         completion, error = self._complete(prompt, target, on_delta)
         latency_ms = int((time.perf_counter() - started) * 1000)
         text = completion.text if completion else FALLBACK
         model_id = completion.model_id if completion else target.model
+        outcome, used = _how(completion, known)
 
         with write_transaction(self.engine) as connection:
             reply_id = store.add_reply_on(
@@ -169,6 +179,8 @@ class Responder:
                     "latency_ms": latency_ms,
                     "prompt_tokens": completion.prompt_tokens if completion else 0,
                     "completion_tokens": completion.completion_tokens if completion else 0,
+                    "outcome": outcome,
+                    "used_examples": used,
                 },
             )
             store.add_message_on(
@@ -178,7 +190,7 @@ class Responder:
                 text=text,
                 user_id="bot",
             )
-            if completion is None:  # the bot could not answer: a card for the review desk
+            if outcome in UNANSWERED:  # the bot could not answer: a card for the review desk
                 desk_items.note_unanswered_on(
                     connection,
                     reply_id=reply_id,
@@ -195,6 +207,7 @@ class Responder:
             ok=completion is not None,
             model_id=model_id,
             notice=notice,
+            outcome=outcome,
         )
 
     def _complete(
@@ -213,11 +226,16 @@ class Responder:
     # --- the prompt ---------------------------------------------------------
     def build_prompt(self, question: str, history: list[dict[str, str]]) -> ChatMessages:
         """Voice + closest accepted examples + history (newest kept) + the question."""
+        return self.prepare(question, history)[0]
+
+    def prepare(
+        self, question: str, history: list[dict[str, str]]
+    ) -> tuple[ChatMessages, list[Known]]:
+        """The prompt, and the examples in it (only those clearing the prompt threshold)."""
         budget = self.settings.prompt_token_budget
-        known = self.knowledge.closest(
-            question, k=self.settings.retrieval_k, min_score=self.settings.retrieval_min_score
-        )
-        system = self._system(known, budget // 2)
+        bar = thresholds_for(self.settings, dense=self.knowledge.has_vectors).prompt
+        known = self.knowledge.closest(question, k=self.settings.retrieval_k, min_score=bar)
+        system, known = self._system(known, budget // 2)
         question_turn = {"role": "user", "content": question}
         left = budget - tokens.count_messages([system, question_turn])
         kept: list[dict[str, Any]] = []
@@ -227,24 +245,39 @@ class Responder:
                 break
             kept.append(turn)
             left -= cost
-        return [system, *reversed(kept), question_turn]
+        return [system, *reversed(kept), question_turn], known
 
-    def _system(self, known: list[Known], budget: int) -> dict[str, Any]:
+    def _system(self, known: list[Known], budget: int) -> tuple[dict[str, Any], list[Known]]:
         voice = self.settings.voice()
+        if self.settings.retrieval_k <= 0:
+            # Retrieval off: the model answers from its training alone, so the prompt is
+            # the voice exactly as the dataset and the gate give it (no train/serve skew).
+            return {"role": "system", "content": voice}, []
+        parts = [voice, "", HONESTY]
         if not known:
-            return {"role": "system", "content": voice}
-        parts = [
-            voice,
+            return {"role": "system", "content": "\n".join(parts)}, []
+        parts += [
             "",
-            "Answers the team has approved. Use their facts and tone; when one answers "
-            "the question, follow it closely:",
+            "Answers the team has approved, each with the question it answers. Use their "
+            "facts and tone; when one answers the question, follow it closely:",
         ]
         used = tokens.count("\n".join(parts))
+        shown: list[Known] = []
         for item in known:
             block = f"Q: {item.question}\nA: {item.answer}"
             cost = tokens.count(block)
             if used + cost > budget:
                 break
             parts.append(block)
+            shown.append(item)
             used += cost
-        return {"role": "system", "content": "\n".join(parts)}
+        return {"role": "system", "content": "\n".join(parts)}, shown
+
+
+def _how(completion: Completion | None, known: list[Known]) -> tuple[str, list[dict[str, Any]]]:
+    """`reply.outcome` and `reply.used_examples` for what the backend returned."""
+    if completion is None:
+        return ReplyOutcome.error.value, []
+    outcome = completion.outcome or ReplyOutcome.answered.value
+    used = completion.used_examples
+    return outcome, used_examples(known) if used is None else used

@@ -111,19 +111,28 @@ class Index:
         self.delta = _Delta()
 
     def _weigh(self, feats: Features, *, grow: bool = False) -> dict[int, float]:
-        """TF-IDF weights, L2-normalised; unseen terms get the rarest idf (or are dropped)."""
+        """TF-IDF weights, L2-normalised; unseen terms get the rarest idf.
+
+        A document (`grow`) adds its unseen terms to the vocabulary. A query's unseen
+        terms match nothing but still count in its norm: "anything for curly hair?"
+        must score *lower* against "products for men?" because no example knows
+        "curly" or "hair", not as if those words had never been typed.
+        """
         vector: dict[int, float] = {}
         rare = math.log(1 + len(self.keys) + len(self.delta.keys)) + 1.0
+        unseen = 0.0
         for term, tf in feats.items():
+            weight = 1.0 + math.log(tf) if tf >= 1 else tf
             idx = self.vocab.get(term)
             if idx is None:
                 if not grow:
+                    unseen += (weight * rare) ** 2
                     continue
                 idx = len(self.vocab)
                 self.vocab[term] = idx
                 self.idf.append(rare)
-            vector[idx] = (1.0 + math.log(tf)) * self.idf[idx] if tf >= 1 else tf * self.idf[idx]
-        norm = math.sqrt(sum(v * v for v in vector.values())) or 1.0
+            vector[idx] = weight * self.idf[idx]
+        norm = math.sqrt(sum(v * v for v in vector.values()) + unseen) or 1.0
         return {i: v / norm for i, v in vector.items()}
 
     def add(self, key: int, text: str) -> None:
@@ -152,15 +161,29 @@ class Index:
     def search(self, text: str, k: int) -> list[Hit]:
         if k <= 0:
             return []
+        return self.top(self.score_all(text), k)
+
+    def score_all(self, text: str) -> Scores:
+        """Every document's score for this text (what `search` ranks, and `Scores.of` reads)."""
         query = self._weigh(features(text))
-        hits = self._search_matrix(query, k) + self._search_delta(query)
+        return Scores(self, self._matrix_scores(query), dict(self._search_delta(query)))
+
+    def top(self, scores: Scores, k: int) -> list[Hit]:
+        hits = [Hit(key, score) for key, score in scores.delta.items() if score > 0]
+        matrix = scores.matrix
+        if matrix is not None:
+            # Rank only the documents that share a feature: usually a small slice of the index.
+            candidates = np.flatnonzero(matrix > 0)
+            if len(candidates) > k:
+                candidates = candidates[np.argpartition(-matrix[candidates], k - 1)[:k]]
+            hits += [Hit(int(self.keys[i]), float(matrix[i])) for i in candidates]
         hits.sort(key=lambda hit: (-hit.score, hit.key))
         return hits[:k]
 
-    def _search_matrix(self, query: dict[int, float], k: int) -> list[Hit]:
+    def _matrix_scores(self, query: dict[int, float]) -> np.ndarray | None:
         n = len(self.keys)
         if not n or not query:
-            return []
+            return None
         indptr, indices, data = self.matrix.indptr, self.matrix.indices, self.matrix.data
         rows: list[np.ndarray] = []
         vals: list[np.ndarray] = []
@@ -171,23 +194,36 @@ class Index:
             rows.append(indices[start:end])
             vals.append(data[start:end] * weight)
         if not rows:
-            return []
+            return None
         scores = np.bincount(np.concatenate(rows), weights=np.concatenate(vals), minlength=n)
         if self.removed:
             scores[self.removed] = 0.0
-        # Rank only the documents that share a feature: usually a small slice of the index.
-        candidates = np.flatnonzero(scores)
-        if len(candidates) > k:
-            candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
-        return [Hit(int(self.keys[i]), float(scores[i])) for i in candidates]
+        return scores
 
-    def _search_delta(self, query: dict[int, float]) -> list[Hit]:
+    def _search_delta(self, query: dict[int, float]) -> list[tuple[int, float]]:
         hits = []
         for key, vector in zip(self.delta.keys, self.delta.vectors, strict=True):
             score = sum(weight * vector.get(idx, 0.0) for idx, weight in query.items())
             if score > 0:
-                hits.append(Hit(key, score))
+                hits.append((key, score))
         return hits
+
+
+@dataclass
+class Scores:
+    """One query's scores over the whole index: the matrix's as an array, the delta's by key."""
+
+    index: Index
+    matrix: np.ndarray | None
+    delta: dict[int, float]
+
+    def of(self, key: int) -> float:
+        if key in self.delta:
+            return self.delta[key]
+        position = self.index.position.get(key)
+        if position is None or self.matrix is None:
+            return 0.0
+        return float(self.matrix[position])
 
 
 class BruteForce:

@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Column, Index, Text, UniqueConstraint
+from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
@@ -31,6 +31,15 @@ class ExampleSource(StrEnum):
     corrected = "corrected"
     imported = "imported"
     demo = "demo"
+
+
+class ReplyOutcome(StrEnum):
+    """How a reply was produced; anything that asks "could the bot answer?" reads this."""
+
+    answered = "answered"  # a model's answer, or a taught answer the bot is sure of
+    transparent = "transparent"  # a taught answer, naming the question it answers
+    abstained = "abstained"  # "I don't know that one yet"
+    error = "error"  # the model failed; the person got the fallback notice
 
 
 class ExampleStatus(StrEnum):
@@ -100,6 +109,11 @@ class Reply(SQLModel, table=True):
     prompt_tokens: int = 0
     completion_tokens: int = 0
     platform_message_id: str | None = Field(default=None, max_length=255)
+    outcome: ReplyOutcome = Field(default=ReplyOutcome.answered, max_length=16)
+    # The examples the answer came from, best first: [{"id": 12, "score": 0.93}, ...]
+    used_examples: list[dict[str, Any]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, default=list)
+    )
     created_at: datetime = Field(default_factory=utcnow)
 
 
@@ -135,10 +149,49 @@ class Example(SQLModel, table=True):
     question_hash: str = Field(max_length=64, index=True)
     conversation_key: str = Field(default="", max_length=255)  # groups rows for the split
     reply_id: int | None = Field(default=None, foreign_key="reply.id")
+    # Other wordings of the question that a reviewer confirmed get this answer.
+    phrasings: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, default=list)
+    )
+    import_batch_id: int | None = Field(default=None, foreign_key="importbatch.id", index=True)
     created_by: str = Field(default="", max_length=255)
     reviewed_by: str | None = Field(default=None, max_length=255)
+    reviewed_at: datetime | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime = Field(default_factory=utcnow)
+
+
+class ExampleVector(SQLModel, table=True):
+    """One text of an example (its question, answer or a phrasing) embedded once.
+
+    Tagged with the embedder (`local:…`, `openai:…`) so a changed backend re-embeds
+    instead of mixing vector spaces; `text_hash` tells a vector whose text changed.
+    """
+
+    __table_args__ = (
+        UniqueConstraint("example_id", "embedder", "kind", "position", name="uq_example_vector"),
+        Index("ix_examplevector_embedder", "embedder", "example_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    example_id: int = Field(foreign_key="example.id")
+    embedder: str = Field(max_length=255)
+    kind: str = Field(max_length=16)  # question | answer | phrasing
+    position: int = 0  # which phrasing
+    text_hash: str = Field(max_length=32)
+    vector: bytes = Field(sa_column=Column(LargeBinary, nullable=False))  # float16, L2-normalised
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ImportBatch(SQLModel, table=True):
+    """One `afina import`: what came in together, so it can be seen and undone together."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(max_length=255)  # the file's name
+    created_by: str = Field(default="", max_length=255)
+    imported: int = 0
+    undone_by: str | None = Field(default=None, max_length=255)
+    undone_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class ModelVersion(SQLModel, table=True):

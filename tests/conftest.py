@@ -124,6 +124,15 @@ def core(settings: Settings) -> Iterator[Core]:
 
 
 @pytest.fixture
+def demo(database_url: str) -> int:
+    """The demo shop's 48 examples in the test's database, loaded on purpose as `afina demo`
+    does (a database is never seeded by itself): something to train, export or answer from."""
+    from tests.support.demo import with_demo
+
+    return with_demo(database_url)
+
+
+@pytest.fixture
 def fake_openai() -> Iterator[FakeOpenAI]:
     server = FakeOpenAI().start()
     yield server

@@ -48,7 +48,9 @@ def test_correct_then_reuse_then_train(
     assert len(corrected) == 1
     assert corrected[0].status == ExampleStatus.accepted
     assert corrected[0].answer == CORRECTION
-    assert corrected[0].rejected_answer == answer["text"]  # the preference pair's losing side
+    # "I don't know" is no answer to prefer the correction over: a preference pair against it
+    # would teach the model to guess rather than say so.
+    assert corrected[0].rejected_answer is None
 
 
 def test_customer_correction_stays_pending_and_unused(

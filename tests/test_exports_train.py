@@ -75,6 +75,7 @@ def common_args(output: Path) -> dict[str, Any]:
     }
 
 
+@pytest.mark.usefixtures("demo")
 def test_messages_file_trains_a_step_with_sft_and_only_the_taught_answer_is_a_target(
     exported: Path, tiny: Path, tmp_path: Path
 ) -> None:

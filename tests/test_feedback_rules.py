@@ -7,11 +7,13 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
+from bot.app import build_core
 from bot.db import session_scope
 from bot.errors import BadInput
 from bot.feedback import Result, give, review
 from bot.messages import Incoming
 from bot.tables import Example, ExampleStatus, FeedbackKind
+from tests.support.openai_server import FakeOpenAI
 
 
 def ask(core: Any, text: str, user: str = "console:ana", chat: str = "c1") -> Any:
@@ -35,19 +37,42 @@ def examples(core: Any) -> list[Example]:
         return list(session.exec(select(Example).where(Example.source != "demo")).all())
 
 
-def test_reviewer_approval_becomes_an_accepted_example(core: Any) -> None:
-    reply = ask(core, "Do you ship to Portugal?")
-    outcome = feedback(core, reply.reply_id, "console:ana", FeedbackKind.approve)
-    assert outcome.result == Result.taught
-    (example,) = examples(core)
-    assert example.status == ExampleStatus.accepted
-    assert example.answer == reply.text
-    assert example.prompt == [{"role": "user", "content": "Do you ship to Portugal?"}]
-    assert example.rejected_answer is None
+def load_demo(core: Any) -> None:
+    from bot.demo import load_demo as load
+
+    with session_scope(core.engine) as session:
+        load(session, embedder=core.knowledge.embedder)
+
+
+def test_reviewer_approval_becomes_an_accepted_example(
+    make_settings: Any, fake_openai: FakeOpenAI
+) -> None:
+    core = build_core(
+        make_settings(
+            model_backend="openai",
+            openai_api_key="sk-test",
+            openai_base_url=fake_openai.base_url,
+            openai_max_retries=0,
+        )
+    )
+    try:
+        fake_openai.reply("Yes: Portugal is 3–5 working days away.")
+        reply = ask(core, "Do you ship to Portugal?")
+        outcome = feedback(core, reply.reply_id, "console:ana", FeedbackKind.approve)
+        assert outcome.result == Result.taught
+        (example,) = examples(core)
+        assert example.status == ExampleStatus.accepted
+        assert example.answer == reply.text
+        assert example.prompt == [{"role": "user", "content": "Do you ship to Portugal?"}]
+        assert example.rejected_answer is None
+    finally:
+        core.engine.dispose()
 
 
 def test_non_reviewer_thumbs_are_only_signals(core: Any) -> None:
+    load_demo(core)  # so there is an answer to rate
     reply = ask(core, "Do you ship to Portugal?", user="telegram:7")
+    assert reply.outcome != "abstained"
     assert (
         feedback(core, reply.reply_id, "telegram:7", FeedbackKind.approve).result == Result.signal
     )

@@ -37,6 +37,7 @@ def seed_reviewed(email: str = "") -> int:
     return example_id
 
 
+@pytest.mark.usefixtures("demo")
 def test_record_stores_what_the_model_answering_today_says_and_show_lists_it(
     capsys: pytest.CaptureFixture[str], database_url: str, openai_env: FakeOpenAI
 ) -> None:
@@ -75,6 +76,7 @@ def test_an_empty_golden_set_is_one_clear_line(
     assert "No golden set yet" in run(capsys, "golden", "show").out
 
 
+@pytest.mark.usefixtures("demo")
 def test_when_the_model_answering_today_is_gone_the_gate_uses_the_golden_answers(
     capsys: pytest.CaptureFixture[str],
     database_url: str,
@@ -100,6 +102,7 @@ def test_when_the_model_answering_today_is_gone_the_gate_uses_the_golden_answers
     assert "Run #2 promoted:" in shipped.out
 
 
+@pytest.mark.usefixtures("demo")
 def test_golden_questions_outside_the_holdout_are_gated_against_their_recorded_answers(
     capsys: pytest.CaptureFixture[str], database_url: str, openai_env: FakeOpenAI
 ) -> None:

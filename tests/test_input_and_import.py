@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -71,7 +72,7 @@ def test_import_jsonl_reports_bad_lines_and_keeps_good(
     assert result.code == 0, result.err
     assert "faq.jsonl:2: skipped: not valid JSON" in result.out
     assert "faq.jsonl:3: skipped" in result.out and "faq.jsonl:4: skipped" in result.out
-    assert "Imported 1 examples; 1 already known; 3 lines skipped." in result.out
+    assert "1 already known; 3 lines skipped." in result.out
     assert "20, 35 or 50" in run(capsys, "ask", "do you sell gift cards").out
 
 
@@ -129,5 +130,7 @@ def test_console_chat_teaches_with_slash_commands(core: Any) -> None:
     text = "\n".join(out)
     assert "Nothing to rate yet" in text
     assert "learned" in text
-    assert "afina › Our loyalty club 🌱" in text
+    assert re.search(
+        r"afina › (If you mean “What is the zorblat club\?”: )?Our loyalty club 🌱", text
+    )
     assert "Unknown command /bogus" in text

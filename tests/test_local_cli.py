@@ -21,6 +21,7 @@ from sqlmodel import Session, col, select
 from bot.backends import hf
 from bot.tables import ModelVersion, Reply, RunState, TuningRun
 from tests.support.cli import Result, run
+from tests.support.demo import with_demo
 
 pytestmark = pytest.mark.skipif(
     not all(find_spec(name) for name in hf.TRAIN_MODULES),
@@ -87,6 +88,7 @@ def test_train_promote_ask_and_rollback_with_the_local_provider(
     capsys: pytest.CaptureFixture[str], local_env: str
 ) -> None:
     url = local_env
+    with_demo(url)  # something to train on
     trained, first_run, first = train(capsys, url)
     assert first_run.state in (RunState.promoted, RunState.rejected)
     assert first.provider == "local" and first.model_id.startswith("afina-r1-")

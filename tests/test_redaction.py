@@ -303,6 +303,7 @@ def teach(capsys: pytest.CaptureFixture[str], chat: str, turns: list[tuple[str, 
         assert fixed.code == 0, fixed.err
 
 
+@pytest.mark.usefixtures("demo")
 def test_export_writes_no_personal_data_to_any_file_and_counts_it(
     capsys: pytest.CaptureFixture[str],
     database_url: str,

@@ -29,6 +29,7 @@ from bot.errors import BadInput
 from bot.scheduler import FORGET_JOB, Scheduler, stored_jobs
 from bot.tables import ProcessedEvent, RunState, TuningRun, utcnow
 from tests.support.data import add_example, rows
+from tests.support.demo import with_demo
 from tests.support.openai_server import FakeOpenAI
 from tuning.runs import Runs
 from tuning.schedule import (
@@ -80,6 +81,7 @@ def test_the_retrain_starts_only_when_enough_is_new(
     make_settings: Any, openai_env: FakeOpenAI
 ) -> None:
     core = build_core(make_settings(retrain_min_new_examples=40))
+    with_demo(core.settings.resolved_database_url)
     runs = Runs(core)
     # Ticks after the real clock, so runs created now belong to none of them.
     first_tick = next_monday_3am(utcnow())
@@ -136,6 +138,7 @@ def test_the_jobs_of_one_worker_take_turns_on_a_run(
 ) -> None:
     """The lease belongs to the process, so its retrain and poll jobs must not both step a run."""
     core = build_core(make_settings())
+    with_demo(core.settings.resolved_database_url)  # something to train on
     runs = Runs(core)
     openai_env.hold()
     started, _ = runs.start(provider="openai")
@@ -235,6 +238,7 @@ def test_ticks_missed_while_down_run_once_at_start_within_the_grace(
     missed = settings.model_copy(
         update={"retrain_cron": cron, "retrain_min_new_examples": 1, "tuning_poll_interval_s": 3600}
     )
+    with_demo(missed.resolved_database_url)  # something new to train on
     scheduler = scheduler_for(missed, scheduled)
     heard = Heard(scheduler)
     # As if the worker had started three days ago and been down since: three ticks missed.
@@ -277,6 +281,7 @@ def test_the_poll_job_runs_at_start_and_resumes_an_unfinished_run(
 ) -> None:
     """What a process killed mid-run left behind goes on as soon as a worker starts."""
     core = build_core(settings)
+    with_demo(settings.resolved_database_url)  # something to train on
     left, _ = Runs(core).start()  # collecting: nobody is working on it
     core.engine.dispose()
     scheduler = scheduler_for(
@@ -325,7 +330,7 @@ def test_workers_firing_the_same_tick_start_exactly_one_run(
     database_url: str, tmp_path: Path
 ) -> None:
     """Two processes on one database fire the same tick together: one run, whatever the timing."""
-    build_core(Settings(database_url=database_url)).engine.dispose()  # as `afina migrate` leaves it
+    with_demo(database_url)  # as `afina migrate` + `afina demo` leave it: something to train on
     env = {k: v for k, v in os.environ.items() if not k.startswith(("RETRAIN_", "TUNING_"))}
     env |= {
         "DATABASE_URL": database_url,
@@ -363,7 +368,7 @@ def test_workers_firing_the_same_tick_start_exactly_one_run(
     assert other.endswith("serves it") or "still going" in other, decisions
     (run,) = rows(database_url, TuningRun)
     assert run.id == started[0]["run"] and run.state == RunState.promoted
-    core = build_core(Settings(database_url=database_url), seed_demo=False)
+    core = build_core(Settings(database_url=database_url))
     with session_scope(core.engine) as session:
         assert store.get_lease(session, name="retrain") is None
         assert store.get_lease(session, name="tuning") is None

@@ -14,6 +14,7 @@ from bot.db import session_scope
 from bot.scheduler import Scheduler
 from bot.tables import utcnow
 from tests.support.cli import run
+from tests.support.demo import with_demo
 from tuning.runs import Runs
 from tuning.schedule import RETRAIN_JOB
 
@@ -21,6 +22,7 @@ from tuning.schedule import RETRAIN_JOB
 def test_a_fresh_database_says_no_worker_has_scheduled_jobs_yet(
     capsys: pytest.CaptureFixture[str], database_url: str
 ) -> None:
+    assert run(capsys, "demo").code == 0
     shown = run(capsys, "status")
     assert shown.code == 0, shown.err
     assert "no worker has scheduled jobs yet" in shown.out
@@ -43,6 +45,7 @@ def test_a_fresh_database_says_no_worker_has_scheduled_jobs_yet(
 def test_status_reads_the_schedule_a_stopped_worker_left(
     capsys: pytest.CaptureFixture[str], settings: Settings
 ) -> None:
+    with_demo(settings.resolved_database_url)
     core = build_core(settings)
     runs = Runs(core)
     runs.follow(runs.start()[0].id or 0)  # a promoted offline run

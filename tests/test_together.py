@@ -39,6 +39,7 @@ def together_chats(fake: FakeTogether) -> list[dict[str, Any]]:
     return [r.json() for r in fake.calls("/v1/chat/completions")]
 
 
+@pytest.mark.usefixtures("demo")
 def test_train_runs_a_together_job_to_a_version_the_next_answer_uses(
     capsys: pytest.CaptureFixture[str], database_url: str, together_env: FakeTogether
 ) -> None:
@@ -88,6 +89,7 @@ def test_train_runs_a_together_job_to_a_version_the_next_answer_uses(
     assert "together sft full" in listed.out and "promoted" in listed.out
 
 
+@pytest.mark.usefixtures("demo")
 def test_an_incremental_run_continues_the_job_and_rollback_returns_to_the_first(
     capsys: pytest.CaptureFixture[str], database_url: str, together_env: FakeTogether
 ) -> None:
@@ -120,6 +122,7 @@ def test_an_incremental_run_continues_the_job_and_rollback_returns_to_the_first(
     assert [v.active for v in rows(database_url, ModelVersion)] == [True, False]
 
 
+@pytest.mark.usefixtures("demo")
 def test_a_killed_process_resumes_the_same_together_job(
     capsys: pytest.CaptureFixture[str], database_url: str, together_env: FakeTogether
 ) -> None:
@@ -203,6 +206,7 @@ def test_dpo_run_sends_preference_pairs_in_togethers_shape(
     assert the_run(database_url).state == RunState.promoted
 
 
+@pytest.mark.usefixtures("demo")
 def test_two_messages_in_a_row_are_joined_so_togethers_file_check_passes(
     capsys: pytest.CaptureFixture[str], database_url: str, together_env: FakeTogether
 ) -> None:
@@ -227,6 +231,7 @@ def test_two_messages_in_a_row_are_joined_so_togethers_file_check_passes(
     assert row["messages"][2]["weight"] == 0  # the bot's own earlier answer is not trained
 
 
+@pytest.mark.usefixtures("demo")
 def test_a_model_together_serves_only_on_a_dedicated_endpoint_ends_the_run_with_what_to_do(
     capsys: pytest.CaptureFixture[str], database_url: str, together_env: FakeTogether
 ) -> None:
@@ -266,6 +271,7 @@ def test_a_model_together_serves_only_on_a_dedicated_endpoint_ends_the_run_with_
         ),
     ],
 )
+@pytest.mark.usefixtures("demo")
 def test_a_refusal_ends_the_run_with_one_clear_line(
     capsys: pytest.CaptureFixture[str],
     database_url: str,
@@ -294,6 +300,7 @@ def test_without_a_key_nothing_starts(
     assert rows(database_url, TuningRun) == []
 
 
+@pytest.mark.usefixtures("demo")
 def test_cancel_stops_the_together_job(
     capsys: pytest.CaptureFixture[str], database_url: str, together_env: FakeTogether
 ) -> None:

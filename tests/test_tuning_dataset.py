@@ -26,9 +26,7 @@ RULES = Rules(min_examples=1, max_example_tokens=4096)
 @pytest.fixture
 def bare(make_settings: Any) -> Iterator[Core]:
     """A core with no demo data, a short voice and no holdout unless a test asks for one."""
-    built = build_core(
-        make_settings(system_prompt=VOICE, tuning_holdout_share=0.0), seed_demo=False
-    )
+    built = build_core(make_settings(system_prompt=VOICE, tuning_holdout_share=0.0))
     yield built
     built.engine.dispose()
 
@@ -145,7 +143,7 @@ def test_personal_data_is_redacted_and_counted(make_settings: Any, tmp_path: Pat
         tuning_holdout_share=0.0,
         redact_patterns=["ORD-\\d{6}"],
     )
-    core = build_core(settings, seed_demo=False)
+    core = build_core(settings)
     add_example(
         core.engine,
         "I'm ana.garcia@gmail.com, call me on +34 612 345 678 about ORD-123456",
@@ -177,7 +175,7 @@ def test_validation_report_says_what_was_dropped_and_why(
     settings = make_settings(
         system_prompt="Be kind.", tuning_holdout_share=0.0, tuning_max_example_tokens=64
     )
-    core = build_core(settings, seed_demo=False)
+    core = build_core(settings)
     good = add_example(core.engine, "Vegan?", "Always 🌱")
     long = add_example(core.engine, "Tell me everything", "word " * 80)
     ends_wrong = add_example(core.engine, "x", "y")
@@ -214,6 +212,7 @@ def test_validation_report_says_what_was_dropped_and_why(
     core.engine.dispose()
 
 
+@pytest.mark.usefixtures("demo")
 def test_export_command_writes_every_file_with_its_report(
     capsys: pytest.CaptureFixture[str], database_url: str, tmp_path: Path
 ) -> None:
@@ -234,7 +233,7 @@ def test_export_command_writes_every_file_with_its_report(
 
 
 def test_split_is_stable_and_keeps_conversations_whole(make_settings: Any, tmp_path: Path) -> None:
-    core = build_core(make_settings(system_prompt="x", tuning_holdout_share=0.3), seed_demo=False)
+    core = build_core(make_settings(system_prompt="x", tuning_holdout_share=0.3))
     for n in range(120):
         add_example(core.engine, f"question {n}", f"answer {n}", key=f"chat:{n % 60}")
     first = build(core, tmp_path / "one")

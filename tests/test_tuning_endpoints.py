@@ -40,6 +40,7 @@ class NoFineTuning(FakeServer):
         return Response.json({"error": {"message": "Not Found"}}, 404)
 
 
+@pytest.mark.usefixtures("demo")
 def test_the_openai_provider_sends_jobs_to_the_tuning_endpoint_and_serves_from_chat(
     capsys: pytest.CaptureFixture[str],
     database_url: str,
@@ -60,6 +61,7 @@ def test_the_openai_provider_sends_jobs_to_the_tuning_endpoint_and_serves_from_c
     assert openai_env.chat_requests()[-1]["model"] == version.model_id  # served by the chat API
 
 
+@pytest.mark.usefixtures("demo")
 def test_a_refused_tuning_key_is_named_by_its_setting(
     capsys: pytest.CaptureFixture[str],
     database_url: str,

@@ -51,6 +51,7 @@ def the_run(url: str, run_id: int = 1) -> TuningRun:
     return next(r for r in rows(url, TuningRun) if r.id == run_id)
 
 
+@pytest.mark.usefixtures("demo")
 def test_train_runs_a_job_to_a_promoted_version_that_the_next_answer_uses(
     capsys: pytest.CaptureFixture[str], database_url: str, openai_env: FakeOpenAI
 ) -> None:
@@ -89,6 +90,7 @@ def test_train_runs_a_job_to_a_promoted_version_that_the_next_answer_uses(
     assert "job: ftjob-000001" in shown.out and "Validating training file" in shown.out
 
 
+@pytest.mark.usefixtures("demo")
 def test_a_failed_job_fails_the_run_and_changes_nothing(
     capsys: pytest.CaptureFixture[str], database_url: str, openai_env: FakeOpenAI
 ) -> None:
@@ -102,6 +104,7 @@ def test_a_failed_job_fails_the_run_and_changes_nothing(
     assert run(capsys, "ask", "--json", "hola").json()["model"] == SERVING
 
 
+@pytest.mark.usefixtures("demo")
 def test_openai_refusal_names_the_other_providers(
     capsys: pytest.CaptureFixture[str], database_url: str, openai_env: FakeOpenAI
 ) -> None:
@@ -117,6 +120,7 @@ def test_openai_refusal_names_the_other_providers(
     assert the_run(database_url).state == RunState.failed
 
 
+@pytest.mark.usefixtures("demo")
 def test_a_candidate_that_loses_stays_unpromoted(
     capsys: pytest.CaptureFixture[str], database_url: str, openai_env: FakeOpenAI
 ) -> None:
@@ -136,6 +140,7 @@ def test_a_candidate_that_loses_stays_unpromoted(
     assert run(capsys, "ask", "--json", "hola").json()["model"] == FIRST
 
 
+@pytest.mark.usefixtures("demo")
 def test_the_gate_blocks_a_candidate_that_loses_a_reviewer_correction(
     make_settings: Any, openai_env: FakeOpenAI
 ) -> None:
@@ -158,6 +163,7 @@ def test_the_gate_blocks_a_candidate_that_loses_a_reviewer_correction(
     core.engine.dispose()
 
 
+@pytest.mark.usefixtures("demo")
 def test_the_judge_sees_both_orders_so_position_bias_cancels(
     make_settings: Any, openai_env: FakeOpenAI
 ) -> None:
@@ -172,6 +178,7 @@ def test_the_judge_sees_both_orders_so_position_bias_cancels(
     core.engine.dispose()
 
 
+@pytest.mark.usefixtures("demo")
 def test_a_killed_process_resumes_the_same_job(
     capsys: pytest.CaptureFixture[str], database_url: str, openai_env: FakeOpenAI
 ) -> None:
@@ -233,6 +240,7 @@ def test_starting_twice_for_one_run_finds_the_same_job(
     assert len(uploads(openai_env)) == 1
 
 
+@pytest.mark.usefixtures("demo")
 def test_detached_run_is_advanced_by_a_later_runs_command(
     capsys: pytest.CaptureFixture[str], database_url: str, openai_env: FakeOpenAI
 ) -> None:
@@ -247,6 +255,7 @@ def test_detached_run_is_advanced_by_a_later_runs_command(
     assert "promoted" in listed.out
 
 
+@pytest.mark.usefixtures("demo")
 def test_cancel_stops_the_provider_job(
     capsys: pytest.CaptureFixture[str], database_url: str, openai_env: FakeOpenAI
 ) -> None:
@@ -259,6 +268,7 @@ def test_cancel_stops_the_provider_job(
     assert the_run(database_url).state == RunState.cancelled
 
 
+@pytest.mark.usefixtures("demo")
 def test_incremental_retrain_continues_from_the_active_model(
     capsys: pytest.CaptureFixture[str], database_url: str, openai_env: FakeOpenAI
 ) -> None:
@@ -289,6 +299,7 @@ def test_incremental_retrain_continues_from_the_active_model(
     assert the_run(database_url, 3).metrics["mode"] == "full"
 
 
+@pytest.mark.usefixtures("demo")
 def test_rollback_returns_to_the_version_it_replaced(
     capsys: pytest.CaptureFixture[str], database_url: str, openai_env: FakeOpenAI
 ) -> None:
@@ -326,6 +337,7 @@ def test_dpo_run_sends_preference_pairs(
     assert {line["non_preferred_output"][0]["content"][:5] for line in sent} == {"wrong"}
 
 
+@pytest.mark.usefixtures("demo")
 def test_runs_notify_once_when_they_end(make_settings: Any, openai_env: FakeOpenAI) -> None:
     heard: list[tuple[str, str | None]] = []
 
@@ -345,6 +357,7 @@ def test_runs_notify_once_when_they_end(make_settings: Any, openai_env: FakeOpen
     core.engine.dispose()
 
 
+@pytest.mark.usefixtures("demo")
 def test_one_worker_at_a_time_and_a_dead_owner_is_replaced(settings: Settings) -> None:
     core = build_core(settings)
     first, second = Runs(core), Runs(core)
@@ -406,6 +419,7 @@ class SelfHosted:
         self.activated.append(version.model_id)
 
 
+@pytest.mark.usefixtures("demo")
 def test_any_provider_runs_through_the_same_machinery_and_is_activated(
     make_settings: Any, openai_env: FakeOpenAI
 ) -> None:
@@ -434,6 +448,7 @@ class SelfHostedByFields(SelfHosted):
         self.activated.append(f"{model_id} from {artifact_path}")
 
 
+@pytest.mark.usefixtures("demo")
 def test_the_activate_hook_may_take_model_id_and_artifact_path(
     make_settings: Any, openai_env: FakeOpenAI
 ) -> None:

@@ -22,6 +22,7 @@ from bot.config import Settings
 from bot.db import make_engine, session_scope
 from bot.tables import Lease, Reply, RunState, TuningRun
 from tests.support.data import a_due_retrain_tick, rows
+from tests.support.demo import with_demo
 from tests.support.openai_server import SlowOpenAI
 from tests.support.processes import AFINA
 from tests.support.telegram_server import TOKEN, FakeTelegram, message_update, private_chat, user
@@ -79,6 +80,7 @@ def env(tmp_path: Path, openai: SlowOpenAI, monkeypatch: pytest.MonkeyPatch) -> 
 def a_run_in_training() -> TuningRun:
     """An OpenAI run whose job the provider is still training, as a stopped worker leaves it."""
     core = build_core(Settings())
+    with_demo(core.settings.resolved_database_url)  # something to train on
     runs = Runs(core)
     started, _ = runs.start(provider="openai")
     run = runs.follow(started.id or 0, until_waiting=True)

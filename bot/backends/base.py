@@ -16,6 +16,10 @@ class Completion:
     model_id: str
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    # Set by a backend that decides for itself how it answers (the offline one): a
+    # `ReplyOutcome` value and the examples it used. Others leave them to the responder.
+    outcome: str | None = None
+    used_examples: list[dict[str, Any]] | None = None
 
 
 class ModelError(Exception):

@@ -1,22 +1,31 @@
-"""The offline backend: answers with the closest accepted example, or says it doesn't know.
+"""The offline backend: a taught answer when it fits, named when unsure, else "I don't know".
 
-It needs no network and no model: what the team taught is what it says. When
-nothing is close enough it says so honestly and tells the person how to teach
-it, in their language.
+It needs no network and no model: what the team taught is what it says. How
+sure it must be is `bot.matching`'s business: a clear match is answered as is;
+a plausible one is answered naming the question it answers, so the person can
+tell ("Si te refieres a «¿Enviáis a Canarias?»: …"); otherwise it says it
+doesn't know yet and how to teach it, in the person's language.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from bot import tokens
 from bot.backends.base import ChatMessages, Completion, OnDelta
+from bot.config import Settings
+from bot.foreign import foreign_by_spelling
 from bot.knowledge import Knowledge
+from bot.matching import Known, judge, thresholds_for, used_examples
+from bot.tables import ReplyOutcome
 from bot.text import words
 
-ANSWER_MIN_SCORE = 0.45
+CANDIDATES = 4
 _SPANISH = {
     "que",
     "como",
     "cuanto",
+    "cuanta",
     "donde",
     "cuando",
     "el",
@@ -27,6 +36,7 @@ _SPANISH = {
     "hola",
     "tienes",
     "teneis",
+    "tenéis",
     "puedo",
     "para",
     "por",
@@ -34,18 +44,28 @@ _SPANISH = {
     "gracias",
     "quiero",
     "hay",
+    "de",
+    "mi",
+    "un",
+    "una",
+    "vuestro",
+    "vuestra",
+    "buenas",
+    "se",
 }
 
 UNKNOWN_EN = (
-    "I don't know that one yet 🌱 — I only answer from what the team has taught me. "
+    "I don't know that one yet{flourish}: I only answer from what the team has taught me. "
     "If you know the answer, correct this reply (✏️, or /fix in the terminal) and I'll use it "
     "from the next question on."
 )
 UNKNOWN_ES = (
-    "Eso todavía no lo sé 🌱: solo respondo con lo que el equipo me ha enseñado. "
+    "Eso todavía no lo sé{flourish}: solo respondo con lo que el equipo me ha enseñado. "
     "Si sabes la respuesta, corrige este mensaje (✏️, o /fix en la terminal) y la usaré "
     "desde la próxima pregunta."
 )
+IF_YOU_MEAN_EN = "If you mean “{question}”: {answer}"
+IF_YOU_MEAN_ES = "Si te refieres a «{question}»: {answer}"
 
 
 def looks_spanish(text: str) -> bool:
@@ -57,22 +77,41 @@ def looks_spanish(text: str) -> bool:
     )
 
 
+def unknown(question: str, voice: str) -> str:
+    """The honest "don't know", with the voice's own plant only if the voice uses one."""
+    flourish = next((f" {mark}" for mark in ("🌱", "🌿") if mark in voice), "")
+    template = UNKNOWN_ES if looks_spanish(question) else UNKNOWN_EN
+    return template.format(flourish=flourish)
+
+
+def naming(question: str, known: Known) -> str:
+    template = IF_YOU_MEAN_ES if looks_spanish(question) else IF_YOU_MEAN_EN
+    return template.format(question=known.question.strip(), answer=known.answer)
+
+
 class ExamplesBackend:
     name = "examples"
 
-    def __init__(self, knowledge: Knowledge, *, min_score: float = ANSWER_MIN_SCORE) -> None:
+    def __init__(self, knowledge: Knowledge, settings: Settings) -> None:
         self.knowledge = knowledge
-        self.min_score = min_score
+        self.settings = settings
 
     def complete(
         self, messages: ChatMessages, *, model: str, on_delta: OnDelta | None = None
     ) -> Completion:
         question = next((str(m["content"]) for m in reversed(messages) if m["role"] == "user"), "")
-        best = self.knowledge.closest(question, k=1, min_score=self.min_score)
-        if best:
-            text = best[0].answer
+        matches = self.knowledge.closest(question, k=CANDIDATES)
+        thresholds = thresholds_for(self.settings, dense=self.knowledge.has_vectors)
+        # Words only: a word the example never spells is a word it does not answer.
+        words_only = None if self.knowledge.has_vectors else _foreign_by_spelling(question)
+        verdict = judge(matches, thresholds, foreign=words_only)
+        if verdict.best is None:
+            text = unknown(question, self.settings.voice())
+            used: list[Known] = []
+        elif verdict.outcome == ReplyOutcome.answered:
+            text, used = verdict.best.answer, [verdict.best]
         else:
-            text = UNKNOWN_ES if looks_spanish(question) else UNKNOWN_EN
+            text, used = naming(question, verdict.best), [verdict.best]
         if on_delta is not None:
             for piece in _pieces(text):
                 on_delta(piece)
@@ -81,7 +120,13 @@ class ExamplesBackend:
             model_id=model,
             prompt_tokens=tokens.count_messages(messages),
             completion_tokens=tokens.count(text),
+            outcome=verdict.outcome.value,
+            used_examples=used_examples(used),
         )
+
+
+def _foreign_by_spelling(question: str) -> Callable[[Known], list[str]]:
+    return lambda known: foreign_by_spelling(question, known.texts)
 
 
 def _pieces(text: str, size: int = 24) -> list[str]:

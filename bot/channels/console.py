@@ -86,6 +86,7 @@ class ConsoleChat:
             outcome = give(
                 session,
                 self.core.settings,
+                knowledge=self.core.knowledge,
                 reply_id=self.last_reply_id,
                 user=f"console:{self.user}",
                 kind=kind,

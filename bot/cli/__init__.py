@@ -20,6 +20,7 @@ from bot.cli import (
     run,
     serve,
     status,
+    teach,
     tuning,
     worker,
 )
@@ -36,6 +37,7 @@ for module in (
     chat,
     console,
     data,
+    teach,
     doctor,
     golden,
     models,

@@ -77,13 +77,17 @@ def ask(
             "ok": reply.ok,
             "model": reply.model_id,
             "notice": reply.notice,
+            "outcome": reply.outcome,
         }
         typer.echo(json.dumps(payload, ensure_ascii=False))
         return
     if reply.notice:
         console.print(f"({reply.notice})")
     console.print(reply.text)
-    console.print(f"[dim]reply #{reply.reply_id} · afina feedback {reply.reply_id} --good[/dim]")
+    console.print(
+        f"[dim]reply #{reply.reply_id} · {reply.outcome} · "
+        f"afina feedback {reply.reply_id} --good / --fix TEXT[/dim]"
+    )
 
 
 def feedback(
@@ -110,6 +114,7 @@ def feedback(
         outcome = give(
             session,
             the_core.settings,
+            knowledge=the_core.knowledge,
             reply_id=reply_id,
             user=user or console_user(),
             kind=chosen[0],

@@ -1,4 +1,4 @@
-"""The teaching material: `review`, `import`, `examples`."""
+"""The teaching material: `review` and `import` (the examples themselves: `bot.cli.teach`)."""
 
 from __future__ import annotations
 
@@ -8,65 +8,61 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from bot import store
+from bot import store, teaching
 from bot.cli.common import console, core
+from bot.cli.teach import example_table, progress_bar, short
 from bot.db import session_scope
 from bot.errors import BadInput
 from bot.feedback import review as review_example
 from bot.identity import console_user
-from bot.importer import import_pairs, read_file
+from bot.importer import import_pairs, read_file, undo_batch
 from bot.tables import Example, ExampleStatus
 
 
 def register(app: typer.Typer) -> None:
     app.command()(review)
     app.command("import")(import_file)
-    app.command()(examples)
 
 
-def _short(text: str, width: int = 70) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _table(rows: list[Example], title: str) -> Table:
-    table = Table(title=title, show_lines=False)
-    for name in ("id", "status", "source", "question", "answer", "by"):
-        table.add_column(name, overflow="fold")
-    for row in rows:
-        table.add_row(
-            str(row.id),
-            row.status,
-            row.source,
-            _short(row.question),
-            _short(row.answer),
-            row.created_by,
-        )
-    return table
+def _replaced(older: list[Example]) -> str:
+    if not older:
+        return ""
+    return " It replaces " + ", ".join(f"#{row.id} «{short(row.question, 40)}»" for row in older)
 
 
 def review(
     approve: list[int] = typer.Option([], "--approve", "-a", help="Accept this pending example."),
-    reject: list[int] = typer.Option([], "--reject", "-r", help="Reject this pending example."),
+    reject: list[int] = typer.Option(
+        [], "--reject", "-r", help="Reject this example, pending or accepted (kept as rejected)."
+    ),
+    conflicts: bool = typer.Option(
+        False,
+        "--conflicts",
+        help="List accepted examples that answer the same question differently.",
+    ),
     interactive: bool = typer.Option(
         False, "--interactive", "-i", help="Go through pending items one by one."
     ),
     user: str = typer.Option(None, "--user", help="Reviewer identity, CHANNEL:ID."),
 ) -> None:
-    """List pending corrections; approve or reject them."""
+    """List pending corrections; approve or reject them (accepted ones too)."""
     the_core = core()
     reviewer = user or console_user()
+    if conflicts:
+        _conflicts()
+        return
     with session_scope(the_core.engine) as session:
-        for example_id in approve:
-            review_example(
-                session, the_core.settings, example_id=example_id, reviewer=reviewer, approve=True
+        for example_id, yes in [(i, True) for i in approve] + [(i, False) for i in reject]:
+            example, older = review_example(
+                session,
+                the_core.settings,
+                example_id=example_id,
+                reviewer=reviewer,
+                approve=yes,
+                knowledge=the_core.knowledge,
             )
-            console.print(f"#{example_id} accepted: the bot uses it from now on.")
-        for example_id in reject:
-            review_example(
-                session, the_core.settings, example_id=example_id, reviewer=reviewer, approve=False
-            )
-            console.print(f"#{example_id} rejected.")
+            what = "accepted: the bot uses it from now on." if yes else "rejected: not used."
+            console.print(f"#{example_id} «{short(example.question, 60)}» {what}{_replaced(older)}")
         pending = list(store.list_examples(session, status=ExampleStatus.pending, limit=200))
     if approve or reject:
         return
@@ -74,7 +70,7 @@ def review(
         console.print("Nothing waits for review.")
         return
     if not interactive or not sys.stdin.isatty():
-        console.print(_table(pending, f"{len(pending)} pending"))
+        console.print(example_table(pending, f"{len(pending)} pending"))
         console.print("[dim]afina review --approve ID / --reject ID, or --interactive[/dim]")
         return
     for example in pending:
@@ -94,43 +90,103 @@ def review(
                     example_id=example.id or 0,
                     reviewer=reviewer,
                     approve=choice == "a",
+                    knowledge=the_core.knowledge,
                 )
             console.print("accepted" if choice == "a" else "rejected")
 
 
+def _conflicts() -> None:
+    knowledge = core().knowledge
+    knowledge.refresh()
+    with progress_bar(len(knowledge.examples), "comparing") as advance:
+        found = list(teaching.conflicts(knowledge, progress=advance))
+    if not found:
+        console.print("No accepted examples answer the same question differently.")
+        return
+    table = Table(title=f"{len(found)} conflicting pairs")
+    for name in ("example", "question", "answer"):
+        table.add_column(name, overflow="fold")
+    for pair in found:
+        for known in (pair.first, pair.second):
+            table.add_row(f"#{known.example_id}", short(known.question, 50), short(known.answer))
+        table.add_section()
+    console.print(table)
+    console.print("[dim]keep one: afina examples delete ID (or edit ID --answer TEXT)[/dim]")
+
+
 def import_file(
     path: Path = typer.Argument(
-        ..., help="A .jsonl file (OpenAI chat format) or .csv (question,answer)."
+        None, help="A .csv (question,answer), .md / .txt FAQ, or .jsonl (OpenAI chat) file."
     ),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Show what would be imported; store nothing."
+    ),
+    undo: int = typer.Option(None, "--undo", help="Take back every example of this batch."),
+    batches: bool = typer.Option(False, "--batches", help="List the imports, newest first."),
+    user: str = typer.Option(None, "--user", help="Who imports, CHANNEL:ID."),
 ) -> None:
-    """Import examples from JSONL (OpenAI chat format) or CSV (question,answer)."""
+    """Import examples from CSV (`,` or `;`), a Markdown / text FAQ, or JSONL; each is a batch."""
     the_core = core()
+    who = user or console_user()
+    if undo is not None:
+        with session_scope(the_core.engine) as session:
+            taken = undo_batch(session, batch_id=undo, by=who)
+        console.print(
+            f"Import batch #{undo} undone: {taken} examples taken out (kept as rejected)."
+        )
+        return
+    if batches:
+        _batches()
+        return
+    if path is None:
+        raise BadInput("Name a file to import (or use --undo BATCH / --batches).")
     rows = list(read_file(path))
-    with session_scope(the_core.engine) as session:
-        report = import_pairs(session, rows, created_by=f"import:{path.name}")
-    for number, reason in report.errors:
+
+    def bad(number: int, reason: str) -> None:
         console.print(f"{path.name}:{number}: skipped: {reason}")
-    console.print(
-        f"Imported {report.imported} examples; {report.duplicates} already known; "
-        f"{len(report.errors)} lines skipped."
-    )
+
+    with (
+        session_scope(the_core.engine) as session,
+        progress_bar(len(rows) * (1 if dry_run else 2), "importing") as advance,
+    ):
+        report = import_pairs(
+            session,
+            rows,
+            created_by=who,
+            batch_name=path.name,
+            embedder=None if dry_run else the_core.knowledge.embedder,
+            dry_run=dry_run,
+            on_error=bad,
+            progress=advance,
+        )
+        if dry_run:
+            session.rollback()
+    if dry_run:
+        for example in report.examples:
+            console.print(f"+ Q: {short(example.question)}\n  A: {short(example.answer)}")
+        console.print(
+            f"Would import {report.imported} examples; {report.duplicates} already known; "
+            f"{len(report.errors)} lines skipped. Nothing was stored."
+        )
+    else:
+        console.print(
+            f"Imported {report.imported} examples as batch #{report.batch_id} (in use now; "
+            f"`afina import --undo {report.batch_id}` takes them out); "
+            f"{report.duplicates} already known; {len(report.errors)} lines skipped."
+        )
     if report.errors and not report.imported and not report.duplicates:
         raise BadInput(f"No usable lines in {path.name}.")
 
 
-def examples(
-    search: str = typer.Argument(
-        None, help="Only examples whose question or answer contains this."
-    ),
-    status: ExampleStatus = typer.Option(None, "--status", help="Only this status."),
-    limit: int = typer.Option(50, "--limit", min=1, help="How many to show."),
-) -> None:
-    """List or search the examples the bot learns from."""
-    the_core = core()
-    with session_scope(the_core.engine) as session:
-        rows = list(store.list_examples(session, status=status, search=search, limit=limit))
-        total = store.count_examples(session)
+def _batches() -> None:
+    with session_scope(core().engine) as session:
+        rows = list(store.list_import_batches(session))
     if not rows:
-        console.print("No examples match.")
+        console.print("Nothing was imported yet.")
         return
-    console.print(_table(rows, f"{len(rows)} of {total} examples"))
+    for row in rows:
+        undone = f" · undone by {row.undone_by}" if row.undone_at else ""
+        console.print(
+            f"#{row.id} {row.name} · {row.imported} examples · by {row.created_by} · "
+            f"{row.created_at:%Y-%m-%d %H:%M} UTC{undone}"
+        )

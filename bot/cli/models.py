@@ -12,12 +12,23 @@ def register(app: typer.Typer) -> None:
 
 
 def migrate() -> None:
-    """Apply database migrations (safe to run on every deploy)."""
-    from bot.config import get_settings
-    from bot.db import engine_for
-    from bot.db import migrate as upgrade
+    """Apply database migrations, then embed examples that lack vectors (safe on every deploy)."""
+    from bot.cli.common import core
+    from bot.cli.teach import progress_bar
+    from bot.embeddings import EmbeddingError
 
-    engine = engine_for(get_settings())
-    upgrade(engine)
-    engine.dispose()
+    the_core = core()  # migrates
     console.print("Database is up to date.")
+    knowledge = the_core.knowledge
+    if knowledge.embedder is None:
+        return
+    backlog = knowledge.backlog()
+    if not backlog:
+        return
+    try:
+        with progress_bar(backlog, "embedding") as advance:
+            done = knowledge.embed_backlog(progress=advance)
+    except EmbeddingError as exc:  # a deploy must not fail on an unreachable embeddings API
+        console.print(f"Could not embed the examples yet ({exc}); `afina embed` retries.")
+        return
+    console.print(f"Embedded {done} examples with {knowledge.embedder.tag}.")

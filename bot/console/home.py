@@ -32,11 +32,13 @@ def overview(core: Core) -> dict[str, Any]:
     from tuning.schedule import RETRAIN_JOB, new_examples
 
     settings = core.settings
+    now = utcnow()
     with session_scope(core.engine) as session:
         active = store.active_version(session)
         counts = store_browse.examples_by_status(session)
-        weeks = store_browse.feedback_by_week(session, now=utcnow())
+        weeks = store_browse.feedback_by_week(session, now=now)
         last = next(iter(store.list_runs(session, limit=1)), None)
+        unanswered = store_browse.unanswered_since(session, since=store_browse.week_start(now))
     return {
         "active": active,
         "target": choose_target(settings, active),
@@ -49,7 +51,8 @@ def overview(core: Core) -> dict[str, Any]:
         "new_examples": new_examples(core, settings.tuning_provider),
         "needed": settings.retrain_min_new_examples,
         "cron": settings.retrain_cron,
-        # Phase 2 (issue 15's review items) fills these two; None hides their cards.
+        # Phase 2 (issue 15's review items) fills this; None hides its card.
         "open_items": None,
-        "unanswered_this_week": None,
+        # Questions answered "I don't know" since Monday (`reply.outcome`).
+        "unanswered_this_week": unanswered,
     }

@@ -1,15 +1,13 @@
 """Which examples a reply used, for the conversation and playground pages.
 
-Today a reply stores only its prompt, whose system message lists the examples as
-`Q: …` / `A: …` blocks after the voice (`bot.responder.Responder._system`); they
-are read back from there and matched to stored examples by their exact text.
-Phase 2 (issue 12's `reply.used_examples`, `[{"id", "score"}]`) reads the ids and
-scores directly: `examples_used` is the one place to change.
+Every reply records them as it is made (`reply.used_examples`, `[{"id", "score"}]`,
+best first: the examples that cleared the prompt threshold, or the one a transparent
+answer named); their text is read from the examples themselves, so an example edited
+since shows as it reads now, and one no longer stored shows as gone.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -19,35 +17,40 @@ from sqlmodel import Session
 from bot.store import browse as store_browse
 from bot.tables import Reply
 
-_BLOCK = re.compile(r"(?:^|\n)Q: (.*?)\nA: (.*?)(?=\nQ: |\Z)", re.DOTALL)
-
 
 @dataclass(frozen=True)
 class Used:
     question: str
     answer: str
-    example_id: int | None  # None when no stored example has this text any more
-    score: float | None = None  # known once replies record it (phase 2)
+    example_id: int | None  # None when no stored example has this id any more
+    score: float | None = None
 
 
-def blocks(prompt: Sequence[dict[str, Any]]) -> list[tuple[str, str]]:
-    """The (question, answer) pairs listed in a prompt's system message."""
-    system = next((str(m["content"]) for m in prompt if m.get("role") == "system"), "")
-    start = system.find("\nQ: ")
-    if start < 0:
-        return []
-    return [(q.strip(), a.strip()) for q, a in _BLOCK.findall(system[start:])]
+def _listed(reply: Reply) -> list[tuple[int, float | None]]:
+    listed = []
+    for item in reply.used_examples or []:
+        try:
+            score = item.get("score")
+            listed.append((int(item["id"]), None if score is None else float(score)))
+        except (KeyError, TypeError, ValueError):  # a hand-edited row must not break a page
+            continue
+    return listed
 
 
 def examples_used(session: Session, replies: Sequence[Reply]) -> dict[int, list[Used]]:
-    """Per reply id, the examples its prompt held, with their ids where they still exist."""
-    found = {reply.id or 0: blocks(reply.prompt) for reply in replies}
-    pairs = sorted({pair for listed in found.values() for pair in listed})
-    ids = store_browse.examples_by_text(session, pairs=pairs)
-    return {
-        reply_id: [Used(q, a, ids.get(q + "\x00" + a)) for q, a in listed]
-        for reply_id, listed in found.items()
-    }
+    """Per reply id, the examples it used with their scores, as they read today."""
+    found = {reply.id or 0: _listed(reply) for reply in replies}
+    ids = sorted({example_id for listed in found.values() for example_id, _ in listed})
+    texts = store_browse.examples_by_id(session, ids=ids)
+    used: dict[int, list[Used]] = {}
+    for reply_id, listed in found.items():
+        used[reply_id] = [
+            Used(*texts[example_id], example_id, score)
+            if example_id in texts
+            else Used("", "", None, score)
+            for example_id, score in listed
+        ]
+    return used
 
 
 def conversation_of(prompt: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -6,8 +6,9 @@ docstring says which, and why):
 - `conversations`: conversations, messages, replies as an answer writes them,
   where answers were posted (Core statements on a connection: every answer's path);
 - `feedback`: replies looked up for feedback, and feedback (ORM, in a session);
-- `examples`: examples one at a time (ORM, in a session);
+- `examples`: examples one at a time, and import batches (ORM, in a session);
 - `snapshots`: every accepted example as plain rows: retrieval, training (Core);
+- `vectors`: the embedder's vectors of each example (Core on a connection);
 - `versions`: model versions, tuning runs, their events (ORM, in a session);
 - `leases`: named leases by compare-and-set (Core, in a session);
 - `deliveries`: platform deliveries already handled (Core on a connection).
@@ -31,13 +32,20 @@ from bot.store.conversations import (
 )
 from bot.store.deliveries import forget_processed_on, mark_processed_on
 from bot.store.examples import (
+    accepted_examples,
+    add_import_batch,
     count_examples,
+    examples_by_source,
+    examples_of_batch,
     find_example_by_hash,
     get_example,
+    get_import_batch,
     list_examples,
+    list_import_batches,
     new_example,
+    retire_examples,
+    same_question_examples,
     save_example,
-    supersede_same_question,
 )
 from bot.store.feedback import add_feedback, get_reply
 from bot.store.leases import drop_lease, get_lease, take_lease
@@ -50,6 +58,7 @@ from bot.store.snapshots import (
     max_example_id,
     snapshot_rows,
 )
+from bot.store.vectors import VectorRow, replace_vectors_on, touch_examples_on, vectors_on
 from bot.store.versions import (
     activate_version,
     active_version,
@@ -72,10 +81,13 @@ __all__ = [
     "SNAPSHOT_COLUMNS",
     "ActiveVersion",
     "IndexRow",
+    "VectorRow",
+    "accepted_examples",
     "activate_version",
     "active_version",
     "active_version_on",
     "add_feedback",
+    "add_import_batch",
     "add_message_on",
     "add_reply_on",
     "add_run",
@@ -87,10 +99,13 @@ __all__ = [
     "count_new_examples",
     "count_snapshot",
     "drop_lease",
+    "examples_by_source",
+    "examples_of_batch",
     "find_example_by_hash",
     "find_post_on",
     "forget_processed_on",
     "get_example",
+    "get_import_batch",
     "get_lease",
     "get_reply",
     "get_run",
@@ -98,6 +113,7 @@ __all__ = [
     "index_rows_on",
     "last_run",
     "list_examples",
+    "list_import_batches",
     "list_runs",
     "list_versions",
     "mark_processed_on",
@@ -106,13 +122,17 @@ __all__ = [
     "open_conversation_id_on",
     "open_runs",
     "recent_turns_on",
+    "replace_vectors_on",
+    "retire_examples",
     "run_events",
+    "same_question_examples",
     "save_example",
     "save_run",
     "set_platform_message_ids_on",
     "snapshot_rows",
-    "supersede_same_question",
     "take_lease",
+    "touch_examples_on",
+    "vectors_on",
     "version_by_model_id",
     "version_for_run",
 ]

@@ -28,9 +28,9 @@ from bot.tables import (
     FeedbackKind,
     Message,
     Reply,
+    ReplyOutcome,
     TuningRun,
 )
-from bot.text import question_hash
 
 PLAYGROUND = "playground"  # the console's own channel: never counted as customers'
 LIKE_ESCAPE = "\\"
@@ -100,26 +100,14 @@ def feedback_on_reply(session: Session, *, reply_id: int) -> Sequence[Feedback]:
     ).all()
 
 
-def examples_by_text(session: Session, *, pairs: Sequence[tuple[str, str]]) -> dict[str, int]:
-    """Ids of the examples whose question and answer are exactly these (keyed by answer+question).
-
-    What a reply's prompt shows of the examples it used is their text; the question's
-    hash (indexed) finds them."""
-    if not pairs:
+def examples_by_id(session: Session, *, ids: Sequence[int]) -> dict[int, tuple[str, str]]:
+    """The question and answer of each of these examples that exists (by primary key)."""
+    if not ids:
         return {}
-    hashes = {question_hash(q) for q, _ in pairs}
     rows = session.exec(
-        select(Example.id, Example.question, Example.answer)
-        .where(col(Example.question_hash).in_(hashes))
-        .order_by(col(Example.id).desc())
+        select(Example.id, Example.question, Example.answer).where(col(Example.id).in_(set(ids)))
     ).all()
-    wanted = {q + "\x00" + a for q, a in pairs}
-    found: dict[str, int] = {}
-    for example_id, question, answer in rows:
-        key = question + "\x00" + answer
-        if key in wanted and key not in found:
-            found[key] = example_id or 0
-    return found
+    return {example_id or 0: (question, answer) for example_id, question, answer in rows}
 
 
 # --- conversations ------------------------------------------------------------------
@@ -246,9 +234,7 @@ def feedback_by_week(session: Session, *, now: datetime, weeks: int = 8) -> list
 
     One pass: a CASE names each row's week from boundaries computed here, so SQLite
     and PostgreSQL agree without date functions of their own."""
-    monday = (now - timedelta(days=now.weekday())).replace(
-        hour=0, minute=0, second=0, microsecond=0
-    )
+    monday = week_start(now)
     starts = [monday - timedelta(weeks=n) for n in range(weeks - 1, -1, -1)]
     created = col(Feedback.created_at)
     week = case(
@@ -272,6 +258,24 @@ def feedback_by_week(session: Session, *, now: datetime, weeks: int = 8) -> list
         )
         for i, start in enumerate(starts)
     ]
+
+
+def unanswered_since(session: Session, *, since: datetime) -> int:
+    """Questions the bot said it did not know (`reply.outcome`), playground left out."""
+    return int(
+        session.exec(
+            select(func.count())
+            .select_from(Reply)
+            .where(col(Reply.created_at) >= since)
+            .where(col(Reply.outcome) == ReplyOutcome.abstained)
+            .where(col(Reply.channel) != PLAYGROUND)
+        ).one()
+    )
+
+
+def week_start(now: datetime) -> datetime:
+    """Monday 00:00 UTC of `now`'s week: where every weekly count begins."""
+    return (now - timedelta(days=now.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 # --- runs -----------------------------------------------------------------------------

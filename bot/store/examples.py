@@ -11,11 +11,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func
+from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from bot.errors import NotFound
-from bot.tables import Example, ExampleSource, ExampleStatus, utcnow
+from bot.tables import Example, ExampleSource, ExampleStatus, ImportBatch, utcnow
 from bot.text import content_hash, question_hash
 
 
@@ -60,18 +60,14 @@ def save_example(session: Session, example: Example) -> Example:
     return example
 
 
-def supersede_same_question(session: Session, *, example: Example) -> int:
-    """Retire older accepted answers to the same question once a newer one is accepted."""
-    older = session.exec(
+def same_question_examples(session: Session, *, example: Example) -> Sequence[Example]:
+    """The other accepted examples asking exactly this question (up to case and accents)."""
+    return session.exec(
         select(Example)
         .where(Example.question_hash == example.question_hash)
         .where(Example.status == ExampleStatus.accepted)
         .where(Example.id != example.id)
     ).all()
-    for row in older:
-        row.status = ExampleStatus.superseded
-        save_example(session, row)
-    return len(older)
 
 
 def get_example(session: Session, *, example_id: int) -> Example:
@@ -104,3 +100,64 @@ def count_examples(session: Session, *, status: ExampleStatus | None = None) -> 
     if status is not None:
         query = query.where(Example.status == status)
     return int(session.exec(query).one())
+
+
+def accepted_examples(session: Session, *, limit: int = 10_000) -> Sequence[Example]:
+    return session.exec(
+        select(Example)
+        .where(Example.status == ExampleStatus.accepted)
+        .order_by(col(Example.id))
+        .limit(limit)
+    ).all()
+
+
+def examples_by_source(session: Session, *, source: ExampleSource) -> Sequence[Example]:
+    return session.exec(
+        select(Example).where(Example.source == source).order_by(col(Example.id))
+    ).all()
+
+
+def retire_examples(
+    session: Session, *, example_ids: Sequence[int], by: str, status: ExampleStatus
+) -> int:
+    """Take examples out of use (rejected or superseded), saying who and when.
+
+    Rows are kept, never deleted: every process's index hears of a change through
+    `updated_at`, and a deleted row would stay findable in the processes that had it.
+    """
+    if not example_ids:
+        return 0
+    now = utcnow()
+    result = session.execute(
+        update(Example)
+        .where(col(Example.id).in_(list(example_ids)))
+        .where(col(Example.status) != status)
+        .values(status=status, reviewed_by=by, reviewed_at=now, updated_at=now)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+# --- import batches: what one `afina import` added, so `--undo` can take it back ---
+
+
+def add_import_batch(session: Session, batch: ImportBatch) -> ImportBatch:
+    session.add(batch)
+    session.flush()
+    return batch
+
+
+def get_import_batch(session: Session, *, batch_id: int) -> ImportBatch:
+    batch = session.get(ImportBatch, batch_id)
+    if batch is None:
+        raise NotFound(f"No import batch {batch_id}: `afina import --batches` lists them.")
+    return batch
+
+
+def list_import_batches(session: Session, *, limit: int = 20) -> Sequence[ImportBatch]:
+    return session.exec(select(ImportBatch).order_by(col(ImportBatch.id).desc()).limit(limit)).all()
+
+
+def examples_of_batch(session: Session, *, batch_id: int) -> Sequence[Example]:
+    return session.exec(
+        select(Example).where(Example.import_batch_id == batch_id).order_by(col(Example.id))
+    ).all()

@@ -39,6 +39,7 @@ class IndexRow(NamedTuple):
     answer: str
     status: ExampleStatus
     updated_at: datetime
+    phrasings: list[str]
 
 
 _INDEX_ROWS = sa_select(
@@ -47,6 +48,7 @@ _INDEX_ROWS = sa_select(
     col(Example.answer),
     col(Example.status),
     col(Example.updated_at),
+    col(Example.phrasings),
 ).order_by(col(Example.updated_at), col(Example.id))  # lets the updated_at index serve
 _INDEX_ROWS_SINCE = _INDEX_ROWS.where(col(Example.updated_at) > bindparam("since"))
 
@@ -62,7 +64,7 @@ def index_rows_on(connection: Connection, *, since: datetime | None) -> Iterator
     else:
         result = connection.execute(_INDEX_ROWS_SINCE, {"since": since})
     for row in result:
-        yield IndexRow(row[0] or 0, row[1], row[2], ExampleStatus(row[3]), row[4])
+        yield IndexRow(row[0] or 0, row[1], row[2], ExampleStatus(row[3]), row[4], row[5] or [])
 
 
 def max_example_id(session: Session) -> int:

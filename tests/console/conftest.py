@@ -14,6 +14,7 @@ from bot.app import Core, build_core
 from bot.config import Settings
 from bot.signin import console_link
 from bot.web import create_app
+from tests.support.demo import with_demo
 
 REVIEWER = "slack:UREVIEW"
 OTHER_REVIEWER = "telegram:900"
@@ -35,7 +36,10 @@ def console_settings(make_settings: Any) -> Callable[..., Settings]:
 
 @pytest.fixture
 def console_core(console_settings: Callable[..., Settings]) -> Iterator[Core]:
+    """The core behind the console, its database holding the demo shop (loaded on purpose,
+    as `afina demo` does: a database is never seeded by itself)."""
     core = build_core(console_settings())
+    with_demo(core.settings.resolved_database_url)
     yield core
     core.engine.dispose()
 

@@ -20,6 +20,7 @@ from bot.tables import (
     FeedbackKind,
     ModelVersion,
     Reply,
+    ReplyOutcome,
 )
 from tests.console import seed
 from tests.console.conftest import REVIEWER, csrf_of
@@ -60,6 +61,21 @@ def test_home_shows_the_model_pending_corrections_feedback_and_the_schedule(
     )
     assert this_week[0] == ("1", "1", "1")
     assert "<svg" in page.text and "<script" not in page.text
+    # Every question so far had a taught answer; nothing is unanswered yet.
+    assert re.search(r"Unanswered this week</h2>\s*<p class=\"big\">0<", page.text)
+
+
+def test_home_counts_the_questions_the_bot_did_not_know_this_week(
+    signed_in: TestClient, console_core: Core
+) -> None:
+    seed.ask(console_core, "What is the zorblat club?")  # nothing taught about it
+    seed.ask(console_core, "Who won the zorblat cup in 1998?", user="43")
+    seed.ask(console_core, "What is the zorblat club?", channel="playground")  # not a customer
+    seed.ask(console_core)  # a demo answer
+    outcomes = [r.outcome for r in rows(console_core, Reply)]
+    assert outcomes.count(ReplyOutcome.abstained) == 3
+    page = signed_in.get("/console/")
+    assert re.search(r"Unanswered this week</h2>\s*<p class=\"big\">2<", page.text)
 
 
 def test_pages_follow_the_browsers_language(signed_in: TestClient) -> None:
@@ -101,7 +117,9 @@ def test_examples_search_filters_and_pages(signed_in: TestClient, console_core: 
 
 
 def test_an_example_shows_where_it_came_from(signed_in: TestClient, console_core: Core) -> None:
-    reply = seed.ask(console_core, "What is the zorblat club?")
+    # A question the demo answers, so the correction has an original answer it replaces
+    # (a correction of "I don't know" has none: there is nothing to prefer it over).
+    reply = seed.ask(console_core, "Do you ship to the UK?")
     seed.rate(console_core, reply, user="telegram:42", good=False)
     with session_scope(console_core.engine) as session:
         from bot import feedback
@@ -112,12 +130,13 @@ def test_an_example_shows_where_it_came_from(signed_in: TestClient, console_core
             reply_id=reply,
             user=REVIEWER,
             kind=FeedbackKind.correct,
-            corrected_text="Our free loyalty club 🌿",
+            corrected_text="Yes, to the UK too since March 🌿",
         )
     page = signed_in.get(f"/console/examples/{outcome.example_id}")
     assert page.status_code == 200
-    assert "What is the zorblat club?" in page.text and "Our free loyalty club 🌿" in page.text
-    assert "original answer (rejected)" in page.text
+    assert "Do you ship to the UK?" in page.text
+    assert "Yes, to the UK too since March 🌿" in page.text
+    assert "original answer (rejected)" in page.text and "only ship within the EU" in page.text
     conversation = rows(console_core, Reply)[-1].conversation_id
     assert f'href="/console/conversations/{conversation}#reply-{reply}"' in page.text
     assert "👎 Bad" in page.text and "✏️ Corrected" in page.text
@@ -143,6 +162,8 @@ def test_a_conversation_shows_replies_examples_used_and_feedback(
     assert 'class="bubble assistant"' not in page.text  # the replies' echoes are left out
     demo_uk = next(e for e in rows(console_core, Example) if e.question == "Do you ship to the UK?")
     assert f'href="/console/examples/{demo_uk.id}"' in page.text  # an example the reply used
+    [used] = [u for u in rows(console_core, Reply)[0].used_examples if u["id"] == demo_uk.id]
+    assert f"#{demo_uk.id}</a> · {used['score']:.2f}" in page.text  # with its score
     assert "👍 Good" in page.text and "telegram:42" in page.text
     assert page.text.count('action="/console/replies/') == 2
 

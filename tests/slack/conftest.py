@@ -15,6 +15,7 @@ from bot.app import Core, build_core
 from bot.channels.slack import build_slack_app
 from bot.channels.slack.answer import Pacing
 from bot.config import Settings
+from tests.support.demo import with_demo
 from tests.support.openai_server import SlowOpenAI
 from tests.support.slack_server import BOT_TOKEN, SIGNING_SECRET, FakeSlack, event, signed
 from tests.support.slack_socket import FakeSocketMode
@@ -104,6 +105,7 @@ def start_bot(slack_settings: Any, fake_slack: FakeSlack) -> Iterator[Any]:
     def start(pacing: Pacing = WHOLE, **overrides: Any) -> Bot:
         settings = slack_settings(**overrides)
         core = build_core(settings)
+        with_demo(settings.resolved_database_url)  # a bot with something to say
         app = build_slack_app(core, settings, pacing=pacing)
         bot = Bot(app, core, fake_slack, settings)
         started.append(bot)

@@ -67,11 +67,18 @@ def test_thumbs_up_button_from_a_reviewer_teaches_the_answer(start_bot: Any) -> 
         "slack:U0ANA",
     )
     assert feedback.is_reviewer  # everyone in the workspace reviews by default
-    example = next(e for e in bot.rows(Example) if e.source == ExampleSource.approved)
-    assert example.status == ExampleStatus.accepted and example.answer == reply.text
+    # The answer came from a taught example asked in other words: the 👍 teaches that
+    # example these words too (issue 12), and the note names both.
+    [used] = [e for e in bot.rows(Example) if e.id == reply.used_examples[0]["id"]]
+    assert feedback.example_id == used.id and used.status == ExampleStatus.accepted
+    assert "how much is shipping to Spain?" in used.phrasings
+    assert used.answer in reply.text
     (note,) = bot.slack.notes()
     assert (note["user"], note["channel"], note["thread_ts"]) == ("U0ANA", "C0GENERAL", asked["ts"])
-    assert "from now on" in note["text"]
+    assert note["text"] == (
+        f"Thanks! «how much is shipping to Spain?» now gets the answer of #{used.id} "
+        f"«{used.question}»."
+    )
 
 
 def test_thumbs_down_button_is_a_signal(start_bot: Any) -> None:

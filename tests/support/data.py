@@ -68,7 +68,7 @@ def example_ids(url: str) -> dict[str, int]:
 
 def a_due_retrain_tick(database_url: str) -> str:
     """Store the retrain job as a worker that went down a minute before its tick left it;
-    returns the RETRAIN_CRON of that tick. The database is migrated and demo-seeded."""
+    returns the RETRAIN_CRON of that tick. The database is migrated and holds the demo."""
     from datetime import UTC, timedelta
 
     from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -79,11 +79,13 @@ def a_due_retrain_tick(database_url: str) -> str:
     from bot.db import JOBS_TABLE
     from bot.scheduler import StoreKeeper
     from bot.tables import utcnow
+    from tests.support.demo import with_demo
     from tuning.schedule import RETRAIN_JOB
 
     tick = (utcnow() - timedelta(minutes=1)).replace(second=0, microsecond=0)
     cron = f"{tick.minute} {tick.hour} * * *"
     core = build_core(Settings(_env_file=None, database_url=database_url))
+    with_demo(database_url)
     stored = StoreKeeper(
         jobstores={"default": SQLAlchemyJobStore(engine=core.engine, tablename=JOBS_TABLE)},
         timezone=UTC,

@@ -13,6 +13,11 @@ or `finish()`, without sleeping; `slow_job_reads(s)` makes each retrieve hang.
 creation the way OpenAI refuses organisations that may no longer fine-tune.
 Every request is recorded, so tests assert on exactly what the bot sent.
 
+Embeddings: `POST /v1/embeddings` answers every input with a deterministic
+bag-of-words vector (`embedding_of`): texts sharing words are close, so retrieval
+through it behaves like a (crude) real model; `fail_embeddings(status)` makes the
+next calls fail.
+
 `GET /v1/models` lists `models`. Set `api_key` to make every request without
 that bearer key get OpenAI's 401 `invalid_api_key` answer, which, like the
 real one, quotes part of the key that was sent.
@@ -20,7 +25,11 @@ real one, quotes part of the key that was sent.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import math
+import struct
 import threading
 import time
 from collections import deque
@@ -32,6 +41,20 @@ from typing import Any, ClassVar
 from urllib.parse import unquote
 
 from tests.support.http import FakeServer, Recorded, Response
+
+EMBEDDING_DIM = 64
+
+
+def embedding_of(text: str) -> list[float]:
+    """Each lower-cased word adds its own fixed pseudo-random direction; then normalised."""
+    vector = [0.0] * EMBEDDING_DIM
+    for word in "".join(c if c.isalnum() else " " for c in text.lower()).split():
+        digest = hashlib.sha256(word.encode("utf-8")).digest()
+        for i in range(EMBEDDING_DIM):
+            vector[i] += (digest[i % 32] / 255.0 - 0.5) * (1 if (digest[(i * 7) % 32] & 1) else -1)
+    norm = math.sqrt(sum(v * v for v in vector)) or 1.0
+    return [v / norm for v in vector]
+
 
 REFUSAL = (
     "Fine-tuning is not available for this organization: creating fine-tuning jobs is no "
@@ -154,6 +177,7 @@ class FakeOpenAI(FakeServer):
         self.stream_delay_s = 0.0  # pause between streamed words, to look like a slow model
         self.api_key: str | None = None  # when set, other keys are refused with 401
         self.models = ["gpt-4.1-mini", "gpt-4.1-mini-2025-04-14"]
+        self.embedding_failures: deque[int] = deque()
 
     # --- scripting -----------------------------------------------------------
     def reply(self, text: str) -> None:
@@ -178,6 +202,12 @@ class FakeOpenAI(FakeServer):
     def answer_as(self, model: str, answer: Callable[[list[dict[str, Any]]], str]) -> None:
         """Answer every chat request for `model` with `answer(messages)`."""
         self.answers[model] = answer
+
+    def fail_embeddings(self, status: int, times: int = 1) -> None:
+        self.embedding_failures.extend([status] * times)
+
+    def embedding_requests(self) -> list[dict[str, Any]]:
+        return [r.json() for r in self.calls("/embeddings")]
 
     # --- fine-tuning knobs -----------------------------------------------------
     def hold(self) -> None:
@@ -234,6 +264,8 @@ class FakeOpenAI(FakeServer):
             return Response.json({"object": "list", "data": data})
         if request.path.endswith("/chat/completions") and request.method == "POST":
             return self.chat(request)
+        if request.path.endswith("/embeddings") and request.method == "POST":
+            return self.embeddings(request)
         if request.path.startswith("/v1/files"):
             with self.ft.lock:
                 return self.files_api(request)
@@ -373,6 +405,22 @@ class FakeOpenAI(FakeServer):
             if need not in line:
                 return f"Line {number}: missing {need!r} for a {method} job"
         return None
+
+    def embeddings(self, request: Recorded) -> Response:
+        if self.embedding_failures:
+            return _error("fake embeddings failure", self.embedding_failures.popleft())
+        body = request.json()
+        texts = body["input"] if isinstance(body["input"], list) else [body["input"]]
+        data = []
+        for i, text in enumerate(texts):
+            vector: Any = embedding_of(text)
+            if body.get("encoding_format") == "base64":
+                vector = base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode()
+            data.append({"object": "embedding", "index": i, "embedding": vector})
+        usage = {"prompt_tokens": len(texts), "total_tokens": len(texts)}
+        return Response.json(
+            {"object": "list", "data": data, "model": body["model"], "usage": usage}
+        )
 
     def other(self, request: Recorded) -> Response:
         return Response.json({"error": {"message": f"no route {request.path}"}}, 404)

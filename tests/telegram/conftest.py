@@ -9,6 +9,7 @@ import pytest
 
 from bot.app import build_core
 from bot.config import Settings
+from tests.support.demo import with_demo
 from tests.support.telegram_server import TOKEN, FakeTelegram
 from tests.telegram.harness import REVIEWER, Running, polling
 
@@ -36,6 +37,7 @@ async def start_bot(telegram_settings: Any, fake_telegram: FakeTelegram) -> Asyn
     async def start(**overrides: Any) -> Running:
         settings = telegram_settings(**overrides)
         core = build_core(settings)
+        with_demo(settings.resolved_database_url)  # a bot with something to say
         context = polling(core, settings, fake_telegram)
         running = await context.__aenter__()
         stack.append((context, core))

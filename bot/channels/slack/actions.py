@@ -100,6 +100,7 @@ class FeedbackActions:
                 outcome = give(
                     session,
                     self.core.settings,
+                    knowledge=self.core.knowledge,
                     reply_id=target.reply_id,
                     user=f"{CHANNEL}:{user}",
                     kind=FeedbackKind.correct,
@@ -123,6 +124,7 @@ class FeedbackActions:
                 outcome = give(
                     session,
                     self.core.settings,
+                    knowledge=self.core.knowledge,
                     reply_id=reply_id,
                     user=f"{CHANNEL}:{user}",
                     kind=kind,

@@ -153,6 +153,7 @@ class Conversations:
                 outcome = give(
                     session,
                     self.core.settings,
+                    knowledge=self.core.knowledge,
                     reply_id=posted.reply_id,
                     user=f"{CHANNEL}:{event['user']}",
                     kind=FeedbackKind.approve,

@@ -64,6 +64,7 @@ def rate(
             outcome = feedback.give(
                 session,
                 core.settings,
+                knowledge=core.knowledge,
                 reply_id=reply_id,
                 user=f"{CHANNEL}:{user_id}",
                 kind=kind,

@@ -1,7 +1,7 @@
 """review desk: items, cards, handoffs, subscriptions
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-01 14:15:12.624318
 
 What needs a person (`reviewitem`: a suggestion, a 👎'd answer, an unanswered question,
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 import sqlmodel
 from alembic import op
 
-revision = "0005"
-down_revision = "0004"
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,88 @@
+"""Words of a question that the matched example never speaks of.
+
+A near miss shares a taught question's topic and most of its words, and adds the
+one thing it really asks: "Do you ship to the *Canary Islands*?" against "Do you
+ship outside the EU?", "Does the warranty cover a *stolen* bike?" against "What
+warranty do your bikes have?". Scores over the whole sentence barely move for one
+word, so each content word of the question is looked for in the example itself
+(its question, phrasings and answer): by spelling (the word, its stem, one typo
+away), and, with an embedder, by meaning (`bot.wordvectors`). A word found
+nowhere is *foreign*: the example does not answer what that word asks.
+
+Content words are what is left after the little words of Spanish and English
+(articles, pronouns, question words, auxiliaries, greetings): those say how a
+thing is asked, not what.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from bot.text import words
+
+STEM = 5  # as the word index: `envíos` meets `envio`, `warranty` meets `warranties`
+
+_LITTLE_WORDS = """
+a al algo alguien algun alguna algunas alguno algunos ante antes aqui asi aun aunque
+bien buenas buenos cada casi como con contra cual cuales cualquier cuando cuanta
+cuantas cuanto cuantos de del desde donde dos el ella ellas ellos en entonces entre
+era eres es esa esas ese eso esos esta estais estamos estan estar estas este esto
+estos estoy fue ha habeis haber hace haceis hacen hacer hacemos haces hago han has
+hasta hay hola la las le les lo los mas me mi mis mucho muchos muy nada ni no nos
+nosotros nuestra nuestro o os otra otro para pero poco por porque puede pueden puedo
+podeis podemos podria que quien quienes se sea ser si sido sin sobre soy su sus tal
+tambien te teneis tenemos tener tengo tiene tienen tienes ti tu tus un una unas uno
+unos usted ustedes vais vale vamos van vas voy vosotros vuestra vuestras vuestro
+vuestros y ya yo gracias favor pregunta hi hello hey thanks thank please cheers
+about after again all also am an and any anything anyone are as at be been before
+being both but by can could did do does doing done for from get got had has have
+having he her here him his how i if in into is it its just me more most my no not
+now of off on once only or other our ours out own same she should so some something
+such than that the their them then there these they this those through to too u
+ur up us very was we were what whats when where which while who whom why will with
+would you your yours im ive id youre dont doesnt cant isnt s t d ll m re ve q
+"""
+STOPWORDS = frozenset(_LITTLE_WORDS.split())
+
+
+def content_words(text: str) -> list[str]:
+    """The words that say what is asked, in order, without repeats (folded)."""
+    return list(dict.fromkeys(w for w in words(text) if w not in STOPWORDS))
+
+
+class Vocabulary:
+    """Every word of an example's texts, by spelling, stem, and one typo away."""
+
+    def __init__(self, texts: Iterable[str]) -> None:
+        self.words = set()
+        for text in texts:
+            self.words.update(words(text))
+        self.stems = {w[:STEM] for w in self.words if len(w) >= STEM}
+
+    def spells(self, word: str) -> bool:
+        """Whether the word is here as written, by its stem, or with one letter off."""
+        if word in self.words:
+            return True
+        if len(word) >= STEM and word[:STEM] in self.stems:
+            return True
+        return len(word) >= 5 and any(_one_edit(word, w) for w in self.words)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """One letter added, dropped or changed (`outsid` / `outside`, `waranty` / `warranty`)."""
+    if abs(len(a) - len(b)) > 1 or len(b) < 4:
+        return False
+    if len(a) > len(b):
+        a, b = b, a
+    i = 0
+    while i < len(a) and a[i] == b[i]:
+        i += 1
+    if len(a) == len(b):
+        return a[i + 1 :] == b[i + 1 :]
+    return a[i:] == b[i + 1 :]
+
+
+def foreign_by_spelling(question: str, texts: Iterable[str]) -> list[str]:
+    """The question's content words that none of these texts holds, by spelling alone."""
+    vocabulary = Vocabulary(texts)
+    return [w for w in content_words(question) if not vocabulary.spells(w)]

