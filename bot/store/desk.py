@@ -60,8 +60,10 @@ def open_items(
     limit: int = 50,
     after_id: int = 0,
     kinds: Sequence[ItemKind] | None = None,
+    channels: Sequence[str] | None = None,
 ) -> Sequence[ReviewItem]:
-    """Open items, oldest first, after `after_id` (to walk them one by one)."""
+    """Open items, oldest first, after `after_id` (to walk them one by one), of these kinds
+    and asked in these channels (all when None)."""
     query = (
         select(ReviewItem)
         .where(ReviewItem.status == ItemStatus.open)
@@ -69,6 +71,8 @@ def open_items(
     )
     if kinds:
         query = query.where(col(ReviewItem.kind).in_(list(kinds)))
+    if channels:
+        query = query.where(col(ReviewItem.channel).in_(list(channels)))
     return session.exec(query.order_by(col(ReviewItem.id)).limit(limit)).all()
 
 
