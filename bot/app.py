@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
@@ -17,6 +18,9 @@ from bot.knowledge import Knowledge
 from bot.posts import PostLog
 from bot.questions import Questions
 from bot.responder import Responder
+
+if TYPE_CHECKING:
+    from bot.desk.desk import Desk
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +41,13 @@ class Core:
     def questions(self) -> Questions:
         """This process's claims on the questions it answers (`bot.questions`)."""
         return self.responder.questions
+
+    @cached_property
+    def desk(self) -> Desk:
+        """The review desk (its channels' parts are made on first use)."""
+        from bot.desk.desk import Desk
+
+        return Desk(self)
 
 
 def build_core(settings: Settings | None = None) -> Core:

@@ -89,6 +89,11 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
 
+    # --- the review desk ---------------------------------------------------
+    slack_review_channel: str = ""  # a channel id (C0123…) or #name; empty: no Slack desk
+    handoff_reply: bool = True  # send a reviewer's answer back to the customer who asked
+    desk_poll_interval_s: float = Field(default=2.0, gt=0, le=3600)
+
     # --- Telegram -----------------------------------------------------------
     telegram_bot_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"

@@ -24,6 +24,7 @@ from bot.backends.base import ChatMessages, Completion, ModelBackend, ModelError
 from bot.config import Settings
 from bot.db import write_transaction
 from bot.deliveries import first_delivery
+from bot.desk import items as desk_items
 from bot.errors import AfinaError, NotSaved, Repeated, SavedNotAnswered, TakenOver
 from bot.knowledge import Knowledge
 from bot.matching import Known, thresholds_for, used_examples
@@ -35,6 +36,9 @@ from bot.tables import QuestionState, ReplyOutcome
 from bot.text import clean_message
 
 logger = logging.getLogger(__name__)
+
+# Replies that leave the customer without an answer: each is a question for the review desk.
+UNANSWERED = frozenset({ReplyOutcome.abstained.value, ReplyOutcome.error.value})
 
 FALLBACK = (
     "Sorry, I couldn't reach my model just now. Your message is saved; "
@@ -231,6 +235,10 @@ class Responder:
                     text=text,
                     user_id="bot",
                 )
+                if outcome in UNANSWERED:  # the bot could not answer: a card for the desk
+                    desk_items.note_unanswered_on(
+                        connection, reply_id=reply_id, asked=asked, answer=text
+                    )
                 if not store.set_answered_on(
                     connection,
                     question_id=asked.question_id,

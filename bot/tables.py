@@ -386,3 +386,8 @@ class GateAnswer(SQLModel, table=True):
     correction: bool = False
     candidate_right: bool | None = None
     current_right: bool | None = None
+
+
+# The review desk's tables live with the desk; imported here so that `bot.tables` registers
+# every table on SQLModel's metadata (migrations, tests) as before.
+from bot.desk.tables import DeskCard, DeskSubscription, Handoff, ReviewItem  # noqa: E402, F401

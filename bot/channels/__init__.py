@@ -7,7 +7,8 @@ answer late (its `courier`, for `bot.recovery`), and its checks for `afina
 doctor`. Processes never name a platform: `afina serve` mounts the
 HTTP side of every configured channel, `afina worker` runs their background side,
 `afina run` does both, `afina <channel>` runs one alone, and the doctor asks each
-for its checks.
+for its checks. Each also takes its part in the review desk (`desk`): its cards,
+its buttons, handing reviewers' answers back into its conversations.
 
 Adding a channel is a folder `bot/channels/<name>/` whose `__init__` exposes
 `CHANNEL` (an object with the methods of `Channel`) and its module path in
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from bot.app import Core
     from bot.checks import Diagnosis
     from bot.config import Settings
+    from bot.desk.ends import DeskEnd
     from bot.recovery import Courier
     from bot.worker import Part
 
@@ -104,6 +106,10 @@ class Channel(Protocol):
     def checks(self, diagnosis: Diagnosis) -> None:
         """Add its lines to `afina doctor`: the settings' shapes, then (when reaching) whether
         the platform accepts the token."""
+
+    def desk(self, core: Core) -> DeskEnd | None:
+        """Its part of the review desk (`bot.desk.ends.DeskEnd`): posting and updating cards,
+        handing a reviewer's answer back into a conversation; None when it takes no part."""
 
 
 def registered() -> list[Channel]:

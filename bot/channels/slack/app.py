@@ -20,6 +20,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from bot.app import Core
 from bot.channels.slack.actions import FeedbackActions
 from bot.channels.slack.answer import Pacing
+from bot.channels.slack.desk_actions import DeskActions
 from bot.channels.slack.events import Conversations
 from bot.channels.slack.later import Later
 from bot.channels.slack.setup import bot_token, signing_secret_problem
@@ -131,6 +132,7 @@ def build_slack_app(
     statuses = ThreadPoolExecutor(STATUS_WORKERS, thread_name_prefix="slack-status")
     Conversations(core, pacing or Pacing(), Later(statuses.submit)).register(app)
     FeedbackActions(core).register(app)
+    DeskActions(core).register(app)
     return app
 
 

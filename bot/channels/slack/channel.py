@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from bot.app import Core
     from bot.channels import Web
     from bot.checks import Diagnosis
+    from bot.desk.ends import DeskEnd
     from bot.recovery import Courier
     from bot.worker import Part
 
@@ -78,6 +79,11 @@ class SlackChannel:
 
     def checks(self, diagnosis: Diagnosis) -> None:
         setup.checks(diagnosis)
+
+    def desk(self, core: Core) -> DeskEnd | None:
+        from bot.channels.slack.desk import SlackDesk
+
+        return SlackDesk(core.settings)
 
 
 CHANNEL = SlackChannel()

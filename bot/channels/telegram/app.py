@@ -22,8 +22,10 @@ from bot.app import Core
 from bot.channels.telegram import console_command
 from bot.channels.telegram.addressing import question_for_bot
 from bot.channels.telegram.buttons import ButtonSigner
+from bot.channels.telegram.desk_cards import DeskSigner
 from bot.channels.telegram.handlers import Handlers
 from bot.channels.telegram.redact import describe_error
+from bot.channels.telegram.review import Review
 from bot.channels.telegram.setup import bot_token, secrets_of
 from bot.channels.telegram.texts import say
 from bot.config import Settings
@@ -140,6 +142,7 @@ def build_telegram_app(core: Core, settings: Settings) -> Application:
         .build()
     )
     console_command.register(application, core, workers)
+    Review(core, DeskSigner(token), workers).register(application)
     Handlers(core, ButtonSigner(token), workers).register(application)
     application.add_error_handler(error_handler(secrets))
     return application

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from bot.app import Core
     from bot.channels import Web
     from bot.checks import Diagnosis
+    from bot.desk.ends import DeskEnd
     from bot.recovery import Courier
     from bot.worker import Part
 
@@ -84,6 +85,13 @@ class TelegramChannel:
 
     def checks(self, diagnosis: Diagnosis) -> None:
         setup.checks(diagnosis)
+
+    def desk(self, core: Core) -> DeskEnd | None:
+        if core.settings.telegram_bot_token is None:
+            return None
+        from bot.channels.telegram.desk import TelegramDesk
+
+        return TelegramDesk(core.settings)
 
 
 CHANNEL = TelegramChannel()
