@@ -29,12 +29,12 @@ from bot.matching import Known, thresholds_for, used_examples
 from bot.messages import Answer, Incoming
 from bot.posts import PostLog
 from bot.tables import ReplyOutcome
-
-# Replies that leave the customer without an answer: each is a question for the review desk.
-UNANSWERED = frozenset({ReplyOutcome.abstained.value, ReplyOutcome.error.value})
 from bot.text import clean_message
 
 logger = logging.getLogger(__name__)
+
+# Replies that leave the customer without an answer: each is a question for the review desk.
+UNANSWERED = frozenset({ReplyOutcome.abstained.value, ReplyOutcome.error.value})
 
 FALLBACK = (
     "Sorry, I couldn't reach my model just now. Your message is saved; "

@@ -2,7 +2,8 @@
 
 `FakeSlack` answers the methods the bot uses (`auth.test`, `chat.*` incl. the
 streaming trio, `assistant.threads.setStatus`, `views.open`,
-`conversations.replies`) with realistic payloads, accepts form or JSON bodies,
+`conversations.replies`, `conversations.list` / `.info` for `channels`, `views.publish`
+for the Home tab, kept in `homes`) with realistic payloads, accepts form or JSON bodies,
 records every call, and keeps what a person would see in each thread
 (`shown(channel, thread_ts)`) and the ephemeral notes (`notes()`). `fail(method,
 error)` makes a method answer `{"ok": false}`.
@@ -74,6 +75,8 @@ class FakeSlack(FakeServer):
         self.messages: dict[str, Shown] = {}
         self.ephemerals: list[dict[str, Any]] = []
         self.replies: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.homes: dict[str, dict[str, Any]] = {}  # the Home tab each user was shown last
+        self.channels: dict[str, str] = {}  # id → name, what conversations.list knows
         self.failures: dict[str, deque[str]] = defaultdict(deque)
         self.delays: dict[str, float] = {}
         self._changed = threading.Condition()
@@ -244,6 +247,20 @@ class FakeSlack(FakeServer):
 
     def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"view": {"id": "V0MODAL", **args["view"]}}
+
+    def _views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
+        self.homes[args["user_id"]] = args["view"]
+        return {"view": {"id": "V0HOME", **args["view"]}}
+
+    def _conversations_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        found = [{"id": cid, "name": name} for cid, name in self.channels.items()]
+        return {"channels": found, "response_metadata": {"next_cursor": ""}}
+
+    def _conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        name = self.channels.get(args["channel"])
+        if name is None:
+            return {"ok": False, "error": "channel_not_found"}
+        return {"channel": {"id": args["channel"], "name": name, "is_member": True}}
 
     def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"url": self.socket_url}
