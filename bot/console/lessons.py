@@ -39,9 +39,9 @@ def _audit(core: Core, user: str, action: str, target: str, detail: str = "") ->
 
 def edit_example(core: Core, *, user: str, example_id: int, answer: str) -> Example:
     """A new answer for an example, used from the next question on (`teaching.edit_answer`)."""
-    text = clean_message(answer, max_chars=core.settings.max_message_chars * 4).text
-    if not text:
+    if not answer.strip():
         raise BadInput("Write the new answer first.")
+    text = clean_message(answer, max_chars=core.settings.max_message_chars * 4).text
     with session_scope(core.engine) as session:
         example = edit_answer(session, core.knowledge, example_id=example_id, answer=text, by=user)
         store_console.add_audit(
@@ -163,7 +163,8 @@ def act(
 ) -> desk_actions.Acted:
     """Handle a desk item as the Slack desk does (`bot.desk.actions.act`: the same rules,
     the handoff to the customer included), and write it to the audit trail."""
-    words = clean_message(text, max_chars=core.settings.max_message_chars * 4).text
+    limit = core.settings.max_message_chars * 4
+    words = clean_message(text, max_chars=limit).text if text.strip() else ""
     acted = desk_actions.act(core, item_id=item_id, user=user, action=action, text=words or None)
     detail = acted.card.done_line()
     _audit(core, user, f"{action} item", f"item:{item_id}", detail[:AUDIT_TEXT])
