@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from bot import store, teaching
+from bot.cli import desk
 from bot.cli.common import console, core
 from bot.cli.teach import example_table, progress_bar, short
 from bot.db import session_scope
@@ -44,13 +45,25 @@ def review(
         False, "--interactive", "-i", help="Go through pending items one by one."
     ),
     user: str = typer.Option(None, "--user", help="Reviewer identity, CHANNEL:ID."),
+    item: int = typer.Option(
+        None, "--item", help="A review desk item (unanswered, rated 👎) to answer or dismiss."
+    ),
+    text: str = typer.Option(
+        None, "--text", help="With --item: the answer (it goes to the customer too)."
+    ),
+    dismiss: bool = typer.Option(False, "--dismiss", help="With --item: nothing to teach."),
 ) -> None:
-    """List pending corrections; approve or reject them (accepted ones too)."""
+    """List pending corrections, unanswered questions and 👎'd answers; act on them."""
     the_core = core()
     reviewer = user or console_user()
     if conflicts:
         _conflicts()
         return
+    if item is not None:
+        if (text is None) != dismiss:
+            console.print(desk.handle(the_core, item_id=item, text=text, reviewer=reviewer))
+            return
+        raise BadInput("With --item, give the answer with --text, or --dismiss.")
     with session_scope(the_core.engine) as session:
         for example_id, yes in [(i, True) for i in approve] + [(i, False) for i in reject]:
             example, older = review_example(
@@ -66,8 +79,14 @@ def review(
         pending = list(store.list_examples(session, status=ExampleStatus.pending, limit=200))
     if approve or reject:
         return
-    if not pending:
+    waiting = desk.open_items(the_core)
+    if not pending and not waiting:
         console.print("Nothing waits for review.")
+        return
+    if waiting:
+        console.print(desk.items_table(waiting))
+        console.print("[dim]afina review --item ID --text ANSWER (or --dismiss)[/dim]")
+    if not pending:
         return
     if not interactive or not sys.stdin.isatty():
         console.print(example_table(pending, f"{len(pending)} pending"))

@@ -117,12 +117,13 @@ def _apply(
     if action == ItemAction.dismissed:
         return None, None
     if action in (ItemAction.approved, ItemAction.rejected):
-        example = feedback.review(
+        example, _replaced = feedback.review(
             session,
             settings,
             example_id=item.example_id or 0,
             reviewer=user,
             approve=action == ItemAction.approved,
+            knowledge=core.knowledge,
         )
         return (example.answer, example.id) if action == ItemAction.approved else (None, None)
     outcome = feedback.give(
@@ -132,6 +133,7 @@ def _apply(
         user=user,
         kind=FeedbackKind.correct,
         corrected_text=words,
+        knowledge=core.knowledge,
     )
     if action == ItemAction.edited and item.example_id is not None:
         _retire_suggestion(session, core, item.example_id, user)
@@ -144,7 +146,14 @@ def _retire_suggestion(session: Session, core: Core, example_id: int, user: str)
     from bot.tables import ExampleStatus
 
     if get_example(session, example_id=example_id).status == ExampleStatus.pending:
-        feedback.review(session, core.settings, example_id=example_id, reviewer=user, approve=False)
+        feedback.review(
+            session,
+            core.settings,
+            example_id=example_id,
+            reviewer=user,
+            approve=False,
+            knowledge=core.knowledge,
+        )
 
 
 def would_hand_off(core: Core, card: ItemCard) -> bool:

@@ -28,8 +28,16 @@ from tests.support.slack_server import (
     signed,
     view_submission,
 )
-from tests.support.telegram_server import TOKEN, FakeTelegram, message_update, private_chat, user
+from tests.support.telegram_server import (
+    TOKEN,
+    FakeTelegram,
+    bot_message,
+    message_update,
+    private_chat,
+    user,
+)
 from tests.telegram.harness import REVIEWER, Running, polling
+from tests.telegram.test_feedback import press
 
 DESK = "C0REVIEW"  # the review channel's id
 SLACK_REVIEWER = "U0REV"
@@ -61,6 +69,23 @@ class Desk:
         self.fake.push(update)
         sent = await self.telegram.answer_in(chat_id, before + 1)
         return int(update["message"]["message_id"]), sent[-1]
+
+    async def rate(self, chat_id: int, answer: Any, label: str) -> None:
+        """The customer presses 👎 (or ✏️) under the bot's answer in Telegram."""
+        before = len(self.fake.called("answerCallbackQuery"))
+        self.fake.push(press(private_chat(chat_id), chat_id, answer, label))
+        await self.telegram.until(lambda fake: len(fake.called("answerCallbackQuery")) > before)
+        await self.telegram.settle()
+
+    async def suggest(self, chat_id: int, answer: Any, text: str) -> None:
+        """The customer presses ✏️ and replies to the prompt with their correction."""
+        before = len(self.fake.sent(chat_id))
+        await self.rate(chat_id, answer, "✏️")
+        prompt = (await self.telegram.answer_in(chat_id, before + 1))[-1]
+        chat = private_chat(chat_id)
+        reply_to = bot_message(chat, prompt.message_id, prompt["text"])
+        self.fake.push(message_update(chat, user(chat_id), text, reply_to=reply_to))
+        await self.telegram.answer_in(chat_id, before + 2)
 
     def cards(self) -> list[Shown]:
         return [m for m in self.slack.shown(DESK) if m.thread_ts is None]
@@ -113,6 +138,11 @@ class Desk:
 
 def card_text(card: Shown) -> str:
     return json.dumps(card.blocks, ensure_ascii=False)
+
+
+def labels(card: Shown) -> list[str]:
+    """The buttons a card shows now."""
+    return [e["text"]["text"] for b in card.blocks if b["type"] == "actions" for e in b["elements"]]
 
 
 @pytest.fixture
