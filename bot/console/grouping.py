@@ -18,20 +18,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from bot.retrieval import Features, features
+from bot.store.review import Asked as Question
 from bot.text import normal_form
 
 SAME_QUESTION = 0.5
 KEY_FEATURES = 5  # a question is compared with the groups sharing one of its rarest features
-
-
-@dataclass(frozen=True)
-class Question:
-    item_id: int
-    reply_id: int
-    channel: str
-    asked_by: str
-    text: str
-    at: datetime
 
 
 @dataclass

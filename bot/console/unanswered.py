@@ -9,6 +9,8 @@ own chat (the desk's handoff), exactly as from the Slack desk.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from datetime import timedelta
 
 from starlette.responses import Response
@@ -16,7 +18,7 @@ from starlette.routing import Route
 
 from bot.app import Core
 from bot.console import lessons
-from bot.console.grouping import Question, group_questions
+from bot.console.grouping import Group, group_questions
 from bot.console.http import BASE, Ctx, page
 from bot.db import session_scope
 from bot.desk.actions import AlreadyHandled
@@ -28,6 +30,31 @@ from bot.tables import utcnow
 GROUPS_PER_PAGE = 20
 MOST_QUESTIONS = 1000  # grouped at once: the newest of the window
 ACTIONS = {"answered": ItemAction.answered, "dismissed": ItemAction.dismissed}
+KEPT = 8  # groupings remembered: one per database, channel filter and state
+
+_groupings: OrderedDict[tuple[object, ...], tuple[int, list[Group]]] = OrderedDict()
+_lock = threading.Lock()
+
+
+def grouped(core: Core, *, days: int, channel: str) -> tuple[int, list[Group]]:
+    """How many questions wait, and their groups. Grouping a thousand questions takes
+    ~100 ms, so a grouping is kept until the set of waiting questions changes (a
+    new one, one handled: `unanswered_state`, one indexed query)."""
+    since = utcnow() - timedelta(days=days)
+    with session_scope(core.engine) as session:
+        key = (id(core.engine), days, channel, *store_review.unanswered_state(session, since=since))
+        with _lock:
+            kept = _groupings.get(key)
+        if kept is not None:
+            return kept
+        asked = store_review.open_unanswered(session, since=since, limit=MOST_QUESTIONS)
+    questions = [q for q in asked if not channel or q.channel == channel]
+    found = (len(questions), group_questions(questions))
+    with _lock:
+        _groupings[key] = found
+        while len(_groupings) > KEPT:
+            _groupings.popitem(last=False)
+    return found
 
 
 def routes(core: Core) -> list[Route]:
@@ -41,26 +68,17 @@ def listing(ctx: Ctx, *, error: str = "", status: int = 200) -> Response:
     number = ctx.page_number
     channel = ctx.arg("channel")[:32]
     days = ctx.core.settings.console_unanswered_days
-    with session_scope(ctx.core.engine) as session:
-        items = store_review.open_unanswered(
-            session, since=utcnow() - timedelta(days=days), limit=MOST_QUESTIONS
-        )
-        channels = sorted({item.channel for item in items})
-    questions = [
-        Question(
-            item.id or 0, item.reply_id, item.channel, item.asked_by, item.question, item.created_at
-        )
-        for item in items
-        if not channel or item.channel == channel
-    ]
-    groups = group_questions(questions)
+    total, groups = grouped(ctx.core, days=days, channel=channel)
+    channels = sorted(
+        {q.channel for g in grouped(ctx.core, days=days, channel="")[1] for q in g.questions}
+    )
     start = (number - 1) * GROUPS_PER_PAGE
     done = ctx.arg("done")
     return ctx.render(
         "unanswered.html",
         status=status,
         groups=groups[start : start + GROUPS_PER_PAGE],
-        total=len(questions),
+        total=total,
         has_next=len(groups) > start + GROUPS_PER_PAGE,
         page=number,
         days=days,

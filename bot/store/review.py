@@ -9,12 +9,28 @@ store (`bot.store.desk`) writes them.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
+from sqlalchemy import func
+from sqlalchemy import select as columns
 from sqlmodel import Session, col, select
 
 from bot.desk.tables import ItemKind, ItemStatus, ReviewItem
 from bot.tables import ImportBatch
+
+
+@dataclass(frozen=True)
+class Asked:
+    """An open unanswered question, as the Unanswered page groups it."""
+
+    item_id: int
+    reply_id: int
+    channel: str
+    asked_by: str
+    text: str
+    at: datetime
 
 
 def items_page(
@@ -41,18 +57,39 @@ def item_channels(session: Session) -> list[str]:
     return sorted(str(c) for c in session.exec(select(ReviewItem.channel).distinct()).all())
 
 
-def open_unanswered(
-    session: Session, *, since: datetime, limit: int = 2000
-) -> Sequence[ReviewItem]:
+def _open_unanswered(since: datetime) -> Any:
+    return (
+        col(ReviewItem.status) == ItemStatus.open,
+        col(ReviewItem.kind) == ItemKind.unanswered,
+        col(ReviewItem.created_at) >= since,
+    )
+
+
+def open_unanswered(session: Session, *, since: datetime, limit: int = 2000) -> list[Asked]:
     """The open `unanswered` items made since `since`, newest first, at most `limit`."""
-    return session.exec(
-        select(ReviewItem)
-        .where(ReviewItem.status == ItemStatus.open)
-        .where(ReviewItem.kind == ItemKind.unanswered)
-        .where(col(ReviewItem.created_at) >= since)
+    found = session.execute(  # six columns: more than sqlmodel's `select` types
+        columns(
+            col(ReviewItem.id),
+            col(ReviewItem.reply_id),
+            col(ReviewItem.channel),
+            col(ReviewItem.asked_by),
+            col(ReviewItem.question),
+            col(ReviewItem.created_at),
+        )
+        .where(*_open_unanswered(since))
         .order_by(col(ReviewItem.id).desc())
         .limit(limit)
     ).all()
+    return [Asked(i or 0, r, c, a, q, at) for i, r, c, a, q, at in found]
+
+
+def unanswered_state(session: Session, *, since: datetime) -> tuple[int, int]:
+    """(how many, the newest id) of those items: it changes whenever the set does, since
+    items are only ever added (with a higher id) or handled (leaving it)."""
+    count, newest = session.exec(
+        select(func.count(), func.max(ReviewItem.id)).where(*_open_unanswered(since))
+    ).one()
+    return int(count), int(newest or 0)
 
 
 def items_by_id(session: Session, *, ids: Sequence[int]) -> list[ReviewItem]:
