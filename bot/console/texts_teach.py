@@ -75,6 +75,8 @@ TEACH_EN: dict[str, str] = {
     "handoff_sending": "on its way to the customer",
     "handoff_sent": "sent to the customer",
     "handoff_failed": "could not reach the customer",
+    "conversation_item_open": "waits on Review as #{id}",
+    "conversation_item_handled": "handled on Review (#{id})",
     # unanswered
     "unanswered_title": "Unanswered questions",
     "unanswered_intro": (

@@ -71,6 +71,8 @@ TEACH_ES: dict[str, str] = {
     "handoff_sending": "de camino al cliente",
     "handoff_sent": "enviado al cliente",
     "handoff_failed": "no llegó al cliente",
+    "conversation_item_open": "espera en Revisar como #{id}",
+    "conversation_item_handled": "resuelto en Revisar (#{id})",
     # unanswered
     "unanswered_title": "Preguntas sin respuesta",
     "unanswered_intro": (

@@ -98,6 +98,15 @@ def items_by_id(session: Session, *, ids: Sequence[int]) -> list[ReviewItem]:
     return list(session.exec(select(ReviewItem).where(col(ReviewItem.id).in_(set(ids)))).all())
 
 
+def items_of_replies(session: Session, *, reply_ids: Sequence[int]) -> dict[int, ReviewItem]:
+    """The 👎 or unanswered item of each of these replies that has one, by reply id."""
+    if not reply_ids:
+        return {}
+    keys = [f"reply:{reply_id}" for reply_id in set(reply_ids)]
+    found = session.exec(select(ReviewItem).where(col(ReviewItem.key).in_(keys))).all()
+    return {item.reply_id: item for item in found}
+
+
 def import_batches_page(session: Session, *, offset: int, limit: int) -> Sequence[ImportBatch]:
     return session.exec(
         select(ImportBatch).order_by(col(ImportBatch.id).desc()).offset(offset).limit(limit)
