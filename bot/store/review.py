@@ -42,7 +42,10 @@ def items_page(
     offset: int = 0,
     limit: int = 20,
 ) -> Sequence[ReviewItem]:
-    query = select(ReviewItem).order_by(col(ReviewItem.id).desc()).offset(offset).limit(limit)
+    # Newest first by (created_at, id): the order of the index (status, created_at), so a
+    # page is read from it, not sorted out of every open item.
+    newest = (col(ReviewItem.created_at).desc(), col(ReviewItem.id).desc())
+    query = select(ReviewItem).order_by(*newest).offset(offset).limit(limit)
     if status is not None:
         query = query.where(ReviewItem.status == status)
     if kind is not None:
@@ -77,7 +80,7 @@ def open_unanswered(session: Session, *, since: datetime, limit: int = 2000) -> 
             col(ReviewItem.created_at),
         )
         .where(*_open_unanswered(since))
-        .order_by(col(ReviewItem.id).desc())
+        .order_by(col(ReviewItem.created_at).desc(), col(ReviewItem.id).desc())
         .limit(limit)
     ).all()
     return [Asked(i or 0, r, c, a, q, at) for i, r, c, a, q, at in found]
