@@ -15,9 +15,9 @@ from bot.app import Core
 from bot.console import lessons
 from bot.console.http import BASE, Ctx, page
 from bot.db import session_scope
-from bot.desk.actions import AlreadyHandled, view
+from bot.desk.actions import AlreadyHandled
 from bot.desk.tables import ItemAction, ItemKind, ItemStatus
-from bot.desk.views import CHOICES, NEEDS_TEXT
+from bot.desk.views import CHOICES, NEEDS_TEXT, ItemCard
 from bot.errors import AfinaError, NotFound
 from bot.store import review as store_review
 
@@ -47,7 +47,10 @@ def listing(ctx: Ctx, *, error: str = "", status: int = 200) -> Response:
             offset=(number - 1) * ITEMS_PER_PAGE,
             limit=ITEMS_PER_PAGE + 1,
         )
-        cards = [view(session, item) for item in items[:ITEMS_PER_PAGE]]
+        page_items = items[:ITEMS_PER_PAGE]
+        ids = [item.id or 0 for item in page_items]
+        handoffs = store_review.handoffs_of_items(session, item_ids=ids)
+        cards = [ItemCard.of(item, handoffs.get(item.id or 0)) for item in page_items]
         channels = store_review.item_channels(session)
     done = ctx.arg("done")
     return ctx.render(

@@ -17,7 +17,7 @@ from sqlalchemy import func
 from sqlalchemy import select as columns
 from sqlmodel import Session, col, select
 
-from bot.desk.tables import ItemKind, ItemStatus, ReviewItem
+from bot.desk.tables import Handoff, ItemKind, ItemStatus, ReviewItem
 from bot.tables import ImportBatch
 
 
@@ -99,6 +99,14 @@ def items_by_id(session: Session, *, ids: Sequence[int]) -> list[ReviewItem]:
     if not ids:
         return []
     return list(session.exec(select(ReviewItem).where(col(ReviewItem.id).in_(set(ids)))).all())
+
+
+def handoffs_of_items(session: Session, *, item_ids: Sequence[int]) -> dict[int, Handoff]:
+    """The handoff of each of these items that has one, by item id (one query for a page)."""
+    if not item_ids:
+        return {}
+    found = session.exec(select(Handoff).where(col(Handoff.item_id).in_(set(item_ids)))).all()
+    return {handoff.item_id: handoff for handoff in found}
 
 
 def items_of_replies(session: Session, *, reply_ids: Sequence[int]) -> dict[int, ReviewItem]:
