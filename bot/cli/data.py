@@ -60,7 +60,7 @@ def review(
         _conflicts()
         return
     if item is not None:
-        if (text is None) != dismiss:
+        if (text is not None) != dismiss:
             console.print(desk.handle(the_core, item_id=item, text=text, reviewer=reviewer))
             return
         raise BadInput("With --item, give the answer with --text, or --dismiss.")
@@ -84,7 +84,8 @@ def review(
         console.print("Nothing waits for review.")
         return
     if waiting:
-        console.print(desk.items_table(waiting))
+        for line in desk.items_lines(waiting):
+            console.print(line, markup=False)
         console.print("[dim]afina review --item ID --text ANSWER (or --dismiss)[/dim]")
     if not pending:
         return

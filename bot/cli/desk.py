@@ -8,8 +8,6 @@ the answer teaches the bot at once and goes back to the customer who asked.
 
 from __future__ import annotations
 
-from rich.table import Table
-
 from bot.app import Core
 from bot.cli.teach import short
 from bot.desk import actions, walk
@@ -24,20 +22,15 @@ def open_items(the_core: Core) -> list[ItemCard]:
     return walk.open_cards(the_core, kinds=LISTED)
 
 
-def items_table(cards: list[ItemCard]) -> Table:
-    table = Table(title=f"{len(cards)} on the review desk (unanswered, rated 👎)")
-    for name in ("item", "kind", "question", "the bot said", "asked by", "where"):
-        table.add_column(name, overflow="fold")
+def items_lines(cards: list[ItemCard]) -> list[str]:
+    """The open desk items, a few lines each (long questions stay whole: no table folds them)."""
+    lines = [f"{len(cards)} on the review desk (unanswered, rated 👎):"]
     for card in cards:
-        table.add_row(
-            f"#{card.id}",
-            card.kind,
-            short(card.question),
-            short(card.answer),
-            card.asked_by,
-            card.where,
-        )
-    return table
+        raised = f", rated 👎 by {card.raised_by}" if card.kind == ItemKind.rejected else ""
+        lines.append(f"#{card.id} {card.kind} · asked by {card.asked_by} in {card.where}{raised}")
+        lines.append(f"   Q: {short(card.question, 200)}")
+        lines.append(f"   the bot said: {short(card.answer, 200)}")
+    return lines
 
 
 def handle(the_core: Core, *, item_id: int, text: str | None, reviewer: str) -> str:

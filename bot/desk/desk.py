@@ -98,9 +98,9 @@ class Desk:
         with session_scope(self.core.engine) as session:
             opted = list(store_desk.subscriptions(session))
         for sub in opted:
-            end = ends.get(sub.destination.partition(":")[0])
-            if end is not None and is_reviewer(sub.user_id, self.core.settings):
-                found.append(Destination(sub.destination, end, max(floor, sub.created_at)))
+            opted_end = ends.get(sub.destination.partition(":")[0])
+            if opted_end is not None and is_reviewer(sub.user_id, self.core.settings):
+                found.append(Destination(sub.destination, opted_end, max(floor, sub.created_at)))
         return found
 
     # --- the loop ----------------------------------------------------------------

@@ -20,11 +20,20 @@ if TYPE_CHECKING:
 
 
 def open_cards(
-    core: Core, *, after_id: int = 0, limit: int = 200, kinds: list[ItemKind] | None = None
+    core: Core,
+    *,
+    after_id: int = 0,
+    limit: int = 200,
+    kinds: list[ItemKind] | None = None,
+    channels: list[str] | None = None,
 ) -> list[ItemCard]:
-    """Open items after `after_id`, oldest first."""
+    """Open items after `after_id`, oldest first, of these kinds, asked in these channels
+    (every one when None): what a reviewer's list shows (`/review`, `afina review`, the
+    console's Review page). Acting on one is `bot.desk.actions.act`."""
     with session_scope(core.engine) as session:
-        items = store_desk.open_items(session, limit=limit, after_id=after_id, kinds=kinds)
+        items = store_desk.open_items(
+            session, limit=limit, after_id=after_id, kinds=kinds, channels=channels
+        )
         return [view(session, item) for item in items]
 
 

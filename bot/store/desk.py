@@ -27,7 +27,7 @@ from bot.desk.tables import (
     ReviewItem,
 )
 from bot.errors import NotFound
-from bot.store.once import insert_once
+from bot.store.once import changed, insert_once
 from bot.tables import Conversation, Example, ExampleStatus, Message, Reply, utcnow
 
 # --- items ------------------------------------------------------------------------
@@ -60,8 +60,10 @@ def open_items(
     limit: int = 50,
     after_id: int = 0,
     kinds: Sequence[ItemKind] | None = None,
+    channels: Sequence[str] | None = None,
 ) -> Sequence[ReviewItem]:
-    """Open items, oldest first, after `after_id` (to walk them one by one)."""
+    """Open items, oldest first, after `after_id` (to walk them one by one), of these kinds
+    and asked in these channels (all when None)."""
     query = (
         select(ReviewItem)
         .where(ReviewItem.status == ItemStatus.open)
@@ -69,6 +71,8 @@ def open_items(
     )
     if kinds:
         query = query.where(col(ReviewItem.kind).in_(list(kinds)))
+    if channels:
+        query = query.where(col(ReviewItem.channel).in_(list(channels)))
     return session.exec(query.order_by(col(ReviewItem.id)).limit(limit)).all()
 
 
@@ -107,7 +111,7 @@ def claim_item(
         .values(status=ItemStatus.handled, action=action, handled_by=by, handled_at=at)
     )
     session.expire_all()  # the ORM's copies of the item are stale now
-    return bool(done.rowcount)
+    return bool(changed(done))
 
 
 def resolve_reply_items(session: Session, *, reply_id: int, by: str, at: datetime) -> int:
@@ -118,7 +122,7 @@ def resolve_reply_items(session: Session, *, reply_id: int, by: str, at: datetim
         .where(col(ReviewItem.status) == ItemStatus.open)
         .values(status=ItemStatus.handled, action=ItemAction.resolved, handled_by=by, handled_at=at)
     )
-    return int(done.rowcount)
+    return changed(done)
 
 
 def resolve_suggestion(session: Session, *, example_id: int, by: str, approved: bool) -> int:
@@ -130,7 +134,7 @@ def resolve_suggestion(session: Session, *, example_id: int, by: str, approved: 
         .where(col(ReviewItem.status) == ItemStatus.open)
         .values(status=ItemStatus.handled, action=action, handled_by=by, handled_at=utcnow())
     )
-    return int(done.rowcount)
+    return changed(done)
 
 
 def record_answer(
@@ -184,7 +188,7 @@ def claim_handoff(session: Session, *, handoff_id: int) -> bool:
         .where(col(Handoff.status) == HandoffStatus.pending)
         .values(status=HandoffStatus.sending)
     )
-    return bool(done.rowcount)
+    return bool(changed(done))
 
 
 def finish_handoff(

@@ -16,7 +16,7 @@ from sqlalchemy import and_, exists, update
 from sqlmodel import Session, col, select
 
 from bot.desk.tables import DeskCard, ItemStatus, ReviewItem
-from bot.store.once import insert_once
+from bot.store.once import changed, insert_once
 from bot.tables import FINAL_RUN_STATES, TuningRun, utcnow
 
 MAX_ATTEMPTS = 3  # a card that failed this often is left (the item stays in `afina review`)
@@ -115,7 +115,7 @@ def claim_retry(session: Session, *, card: DeskCard) -> bool:
         .where(col(DeskCard.message_id).is_(None))
         .values(attempts=card.attempts + 1, updated_at=utcnow())
     )
-    return bool(done.rowcount)
+    return bool(changed(done))
 
 
 def stale_item_cards(session: Session, *, limit: int) -> Sequence[DeskCard]:
@@ -138,7 +138,7 @@ def claim_refresh(session: Session, *, card_id: int, was: str, now: str, note: s
         .where(col(DeskCard.shown) == was)
         .values(shown=now, note=note[:255], updated_at=utcnow())
     )
-    return bool(done.rowcount)
+    return bool(changed(done))
 
 
 def cards_of(

@@ -29,3 +29,8 @@ def insert_once(
     ).returning(table.__table__.c.id)
     found = connection.execute(statement).first()
     return None if found is None else int(found[0])
+
+
+def changed(result: Any) -> int:
+    """How many rows a conditional UPDATE changed: whether this process won the change."""
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -154,9 +154,10 @@ class Review:
                 await self.next_after(query, pressed.target, user, edit=True)
                 return
             else:
-                said = await self.item_press(query, pressed, user)
-                if said is None:
+                pressed_said = await self.item_press(query, pressed, user)
+                if pressed_said is None:
                     return
+                said = pressed_said
         except NotReviewer:
             said = say("not_reviewer", query.from_user)
         except AfinaError as exc:

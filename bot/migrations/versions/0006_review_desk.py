@@ -161,3 +161,6 @@ def downgrade() -> None:
 
     op.drop_table("reviewitem")
     op.drop_table("desksubscription")
+    bind = op.get_bind()  # PostgreSQL keeps enum types after their tables go
+    for name in ("itemkind", "itemstatus", "itemaction", "handoffstatus"):
+        sa.Enum(name=name).drop(bind, checkfirst=True)
