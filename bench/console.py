@@ -7,11 +7,12 @@
 Seeds a SQLite file in a temp folder (or the database given): the examples, 5,000
 conversations with replies, feedback on a third of them, 20 runs with gate answers,
 2,000 audit entries, 5,000 review-desk items (2,000 of them unanswered questions still
-open, which the Unanswered page groups) and 300 import batches. Then a reviewer signs in with a real link and every listing
-page is loaded through the real ASGI app (Starlette's TestClient, in process: no
-network between), first page and deep pages, searches and filters, and the pages
-of one item. Prints the first load (which also compiles the page's template) and p50
-and p95 of the loads after it; the target is p95 ≤ 200 ms on this machine.
+open, which the Unanswered page groups) and 300 import batches. Then a reviewer signs
+in with a real link and every listing page is loaded through the real ASGI app
+(Starlette's TestClient, in process: no network between), first page and deep pages,
+searches and filters, and the pages of one item. Prints the first load (which also
+compiles the page's template) and p50 and p95 of the loads after it; the target is
+p95 ≤ 200 ms on this machine.
 """
 
 from __future__ import annotations
@@ -39,8 +40,8 @@ from bot.tables import (
     AuditEntry,
     Conversation,
     Example,
-    ImportBatch,
     Feedback,
+    ImportBatch,
     Message,
     Reply,
     TuningRun,
