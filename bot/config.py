@@ -118,6 +118,8 @@ class Settings(BaseSettings):
     console_link_ttl_s: int = Field(default=600, ge=30, le=86400)
     console_session_ttl_s: int = Field(default=43200, ge=300, le=2592000)
     console_trust_proxy: bool = False  # honour X-Forwarded-Proto from a proxy in front
+    console_max_upload_mb: float = Field(default=5.0, gt=0, le=200)  # an import's file
+    console_unanswered_days: int = Field(default=30, ge=1, le=365)  # how far Unanswered looks
 
     # --- tuning -------------------------------------------------------------
     tuning_provider: Literal["examples", "openai", "together", "local"] = "examples"

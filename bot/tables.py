@@ -92,7 +92,11 @@ class Message(SQLModel, table=True):
 class Reply(SQLModel, table=True):
     """The bot's answer with exactly what produced it."""
 
-    __table_args__ = (Index("ix_reply_platform", "channel", "platform_message_id"),)
+    __table_args__ = (
+        Index("ix_reply_platform", "channel", "platform_message_id"),
+        # "What could the bot not answer since Monday?" (the console's Home)
+        Index("ix_reply_outcome_created", "outcome", "created_at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     conversation_id: int = Field(foreign_key="conversation.id", index=True)
     message_id: int = Field(foreign_key="message.id")  # the inbound message answered

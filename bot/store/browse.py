@@ -262,13 +262,14 @@ def feedback_by_week(session: Session, *, now: datetime, weeks: int = 8) -> list
 
 
 def unanswered_since(session: Session, *, since: datetime) -> int:
-    """Questions the bot said it did not know (`reply.outcome`), playground left out."""
+    """Questions the bot could not answer (`reply.outcome` abstained or error), playground
+    left out."""
     return int(
         session.exec(
             select(func.count())
             .select_from(Reply)
             .where(col(Reply.created_at) >= since)
-            .where(col(Reply.outcome) == ReplyOutcome.abstained)
+            .where(col(Reply.outcome).in_([ReplyOutcome.abstained, ReplyOutcome.error]))
             .where(col(Reply.channel) != PLAYGROUND)
         ).one()
     )
