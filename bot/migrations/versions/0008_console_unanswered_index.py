@@ -1,7 +1,7 @@
 """console: an index for the questions the bot could not answer, by when
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-01 15:30:00
 
 The console's Home counts this week's replies whose outcome was abstained or error;
@@ -11,8 +11,8 @@ reply.
 
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
