@@ -15,8 +15,6 @@ import typer
 
 from bot.channels import Channel, registered
 from bot.cli.common import address, console, core, host_option, port_option
-from bot.config import get_settings
-from bot.doctor import log_startup_report
 
 
 def register(app: typer.Typer) -> None:
@@ -34,6 +32,8 @@ def _command(channel: Channel) -> Callable[..., None]:
 
 def run_alone(channel: Channel, host: str | None, port: int | None) -> None:
     """Run one channel until SIGINT or SIGTERM; a missing setting is one line, before anything."""
+    from bot.config import get_settings
+    from bot.doctor import log_startup_report
     from bot.worker import Parts, run_until_signalled
 
     settings = get_settings()

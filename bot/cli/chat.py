@@ -8,13 +8,7 @@ import sys
 import typer
 
 from bot.cli.common import console, core
-from bot.db import session_scope
-from bot.doctor import log_startup_report
 from bot.errors import BadInput
-from bot.feedback import give
-from bot.identity import console_user, parse_identity
-from bot.messages import Incoming
-from bot.tables import FeedbackKind
 
 USER_HELP = "Who is speaking, as CHANNEL:ID (e.g. telegram:42). Default: you, on the console."
 
@@ -30,6 +24,8 @@ def chat(
 ) -> None:
     """Chat with the bot in the terminal and teach it with /good, /bad, /fix."""
     from bot.channels.console import HELP, ConsoleChat
+    from bot.doctor import log_startup_report
+    from bot.identity import console_user, parse_identity
 
     identity = user or console_user()
     channel, user_id = parse_identity(identity)
@@ -66,6 +62,9 @@ def ask(
     ),
 ) -> None:
     """Ask one question and print the answer."""
+    from bot.identity import console_user, parse_identity
+    from bot.messages import Incoming
+
     channel, user_id = parse_identity(user or console_user())
     reply = core().responder.answer(
         Incoming(channel=channel, chat_id=chat_id, user_id=user_id, text=text)
@@ -98,6 +97,11 @@ def feedback(
     user: str = typer.Option(None, "--user", help=USER_HELP),
 ) -> None:
     """Rate or correct an answer: --good, --bad or --fix TEXT."""
+    from bot.db import session_scope
+    from bot.feedback import give
+    from bot.identity import console_user
+    from bot.kinds import FeedbackKind
+
     chosen = [
         kind
         for kind, on in (

@@ -7,7 +7,6 @@ import logging
 import typer
 
 from bot.cli.common import address, console, core, host_option, port_option
-from bot.doctor import log_startup_report
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +22,7 @@ def run(
     """Everything in one process: `afina serve` (one server process) plus `afina worker`."""
     from bot.cli.serve import run_uvicorn
     from bot.cli.worker import log_as_a_service
+    from bot.doctor import log_startup_report
     from bot.web import check_channels, create_app, plan
     from bot.worker import Worker
 

@@ -9,8 +9,6 @@ import sys
 import typer
 
 from bot.cli.common import console, core, errors
-from bot.config import get_settings
-from bot.doctor import log_startup_report
 
 
 def register(app: typer.Typer) -> None:
@@ -19,6 +17,8 @@ def register(app: typer.Typer) -> None:
 
 def worker() -> None:
     """Run the periodic retrain and run polling, plus Socket Mode and Telegram polling if set."""
+    from bot.config import get_settings
+    from bot.doctor import log_startup_report
     from bot.worker import Worker, run_until_signalled
 
     the_core = core()  # before the log level drops: migrations need not narrate each start
