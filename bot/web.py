@@ -183,9 +183,13 @@ def web_app(
             for web in webs:
                 await web.start()
                 started.append(web)
+            if webs:  # the platforms are reached: load what answering needs (bot.warmup)
+                core.warm_up()
             yield
         finally:
             await asyncio.gather(*(web.drain(grace) for web in started))
+            if core.warming is not None:  # never dispose of the engine under its feet
+                await asyncio.to_thread(core.warming.join, grace)
             for close in closing:
                 close()
             core.posts.close()

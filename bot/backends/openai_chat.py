@@ -53,6 +53,13 @@ class OpenAIChat:
         self.settings = settings
         self.client = client or make_client(settings)
 
+    def warm_up(self) -> None:
+        """What the first request would load (`bot.warmup`): the client's chat resource and
+        the response types it parses, imported lazily by the library. No request is made."""
+        from openai.types.chat import ChatCompletion, ChatCompletionChunk  # noqa: F401
+
+        _ = self.client.chat.completions
+
     def complete(
         self, messages: ChatMessages, *, model: str, on_delta: OnDelta | None = None
     ) -> Completion:

@@ -44,10 +44,12 @@ def run_alone(channel: Channel, host: str | None, port: int | None) -> None:
     title = channel.title
     if placement is not None and placement.background:
         parts = Parts(the_core, [channel.background(the_core)], timeout=settings.shutdown_grace_s)
-        run_until_signalled(
-            parts,
-            on_ready=lambda: console.print(f"afina · {title} · {placement.mode}. Ctrl-C stops."),
-        )
+
+        def ready() -> None:
+            the_core.warm_up()  # the platform is reached: load what answering needs
+            console.print(f"afina · {title} · {placement.mode}. Ctrl-C stops.")
+
+        run_until_signalled(parts, on_ready=ready)
         console.print("¡Hasta luego! 🌱")
         return
 

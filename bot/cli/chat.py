@@ -33,6 +33,7 @@ def chat(
         raise BadInput("The terminal chat speaks as a console:ID user.")
     the_core = core()
     log_startup_report(the_core.settings)
+    the_core.warm_up()  # while the person types the first question
     session = ConsoleChat(core=the_core, user=user_id, write=console.print)
     console.print(
         f"afina · {the_core.settings.brand_name} · backend {the_core.settings.backend} · "
