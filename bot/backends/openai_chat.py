@@ -15,16 +15,11 @@ from pydantic import SecretStr
 
 from bot import tokens
 from bot.backends.base import ChatMessages, Completion, ModelError, OnDelta
+from bot.backends.endpoint import OPENAI_API_URL
+from bot.backends.endpoint import base_url as base_url
 from bot.config import Settings
 
 logger = logging.getLogger(__name__)
-
-OPENAI_API_URL = "https://api.openai.com/v1"
-
-
-def base_url(settings: Settings) -> str:
-    """Where requests go: OPENAI_BASE_URL, else OpenAI's own API."""
-    return (settings.openai_base_url or OPENAI_API_URL).rstrip("/")
 
 
 def make_client(settings: Settings) -> openai.OpenAI:
