@@ -11,6 +11,7 @@ test-quick:
 lint:
 	.venv/bin/ruff check bot tuning tests bench && .venv/bin/ruff format --check bot tuning tests bench && .venv/bin/mypy
 bench:
+	.venv/bin/python -m bench.startup
 	.venv/bin/python -m bench.responder
 	.venv/bin/python -m bench.quality
 	.venv/bin/python -m bench.tuning

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 from functools import cache, cached_property
 from typing import TYPE_CHECKING
 
@@ -31,6 +32,15 @@ class Core:
     engine: Engine
     knowledge: Knowledge
     responder: Responder
+    # `bot.warmup`: the thread loading what answering needs, started once per process.
+    warming: threading.Thread | None = field(default=None, repr=False, compare=False)
+    warming_lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def warm_up(self) -> threading.Thread:
+        """Load what answering needs in the background (`bot.warmup`); once per core."""
+        from bot import warmup
+
+        return warmup.start(self)
 
     @property
     def posts(self) -> PostLog:

@@ -16,12 +16,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
-from pydantic import SecretStr
+if TYPE_CHECKING:  # annotations only: `afina --help` lists the channels without pydantic
+    from pydantic import SecretStr
 
-from bot.config import Settings
+    from bot.config import Settings
 
 Status = Literal["ok", "warn", "fail"]
 

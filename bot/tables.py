@@ -15,54 +15,16 @@ from typing import Any
 from sqlalchemy import JSON, Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
+from bot.kinds import FINAL_RUN_STATES as FINAL_RUN_STATES
+from bot.kinds import ExampleSource as ExampleSource
+from bot.kinds import ExampleStatus as ExampleStatus
+from bot.kinds import FeedbackKind as FeedbackKind
+from bot.kinds import ReplyOutcome as ReplyOutcome
+from bot.kinds import RunState as RunState
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
-class FeedbackKind(StrEnum):
-    approve = "approve"
-    reject = "reject"
-    correct = "correct"
-
-
-class ExampleSource(StrEnum):
-    approved = "approved"
-    corrected = "corrected"
-    imported = "imported"
-    demo = "demo"
-
-
-class ReplyOutcome(StrEnum):
-    """How a reply was produced; anything that asks "could the bot answer?" reads this."""
-
-    answered = "answered"  # a model's answer, or a taught answer the bot is sure of
-    transparent = "transparent"  # a taught answer, naming the question it answers
-    abstained = "abstained"  # "I don't know that one yet"
-    error = "error"  # the model failed; the person got the fallback notice
-
-
-class ExampleStatus(StrEnum):
-    pending = "pending"
-    accepted = "accepted"
-    rejected = "rejected"
-    superseded = "superseded"
-
-
-class RunState(StrEnum):
-    collecting = "collecting"
-    uploading = "uploading"
-    training = "training"
-    evaluating = "evaluating"
-    promoted = "promoted"
-    rejected = "rejected"
-    failed = "failed"
-    cancelled = "cancelled"
-
-
-FINAL_RUN_STATES = frozenset(
-    {RunState.promoted, RunState.rejected, RunState.failed, RunState.cancelled}
-)
 
 
 class Conversation(SQLModel, table=True):

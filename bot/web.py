@@ -201,6 +201,8 @@ def web_app(
                 started.append(web)
             if recovery is not None:
                 recovery.start()
+            if webs:  # the platforms are reached: load what answering needs (bot.warmup)
+                core.warm_up()
             yield
         finally:
             if recovery is not None:
@@ -208,6 +210,8 @@ def web_app(
             await asyncio.gather(*(web.drain(grace) for web in started))
             if recovery is not None:
                 await asyncio.to_thread(recovery.wait, grace)
+            if core.warming is not None:  # never dispose of the engine under its feet
+                await asyncio.to_thread(core.warming.join, grace)
             for close in closing:
                 close()
             core.posts.close()

@@ -58,3 +58,31 @@ def test_the_job_store_table_is_the_one_apscheduler_would_make(database_url: str
         diff = compare_metadata(MigrationContext.configure(conn, opts=only_jobs), theirs)
     engine.dispose()
     assert diff == []
+
+
+def test_a_start_at_the_newest_migration_skips_alembic_and_one_behind_does_not(
+    database_url: str,
+) -> None:
+    from alembic import command
+    from alembic.script import ScriptDirectory
+
+    from bot.db import alembic_config, at_head, head_revision
+
+    engine = make_engine(database_url)
+    config = alembic_config(engine)
+    # The files read as alembic reads them: the same newest revision.
+    head = head_revision()
+    script = ScriptDirectory.from_config(config)
+    assert head == script.get_current_head()
+    behind = script.get_revision(head).down_revision
+    with engine.begin() as conn:  # a database one migration behind (a deploy of newer code)
+        config.attributes["connection"] = conn
+        command.upgrade(config, str(behind))
+    with engine.connect() as conn:
+        assert not at_head(conn)
+    migrate(engine)
+    with engine.connect() as conn:
+        stored = conn.exec_driver_sql("SELECT version_num FROM alembic_version").scalar()
+        assert stored == head
+        assert at_head(conn)  # every later start returns before importing alembic
+    engine.dispose()

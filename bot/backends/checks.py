@@ -51,7 +51,7 @@ def backend(diagnosis: Diagnosis) -> None:
 
 
 def _base(diagnosis: Diagnosis) -> str:
-    from bot.backends.openai_chat import base_url
+    from bot.backends.endpoint import base_url
 
     return base_url(diagnosis.settings)
 

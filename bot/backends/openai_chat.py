@@ -15,16 +15,11 @@ from pydantic import SecretStr
 
 from bot import tokens
 from bot.backends.base import ChatMessages, Completion, ModelError, OnDelta
+from bot.backends.endpoint import OPENAI_API_URL
+from bot.backends.endpoint import base_url as base_url
 from bot.config import Settings
 
 logger = logging.getLogger(__name__)
-
-OPENAI_API_URL = "https://api.openai.com/v1"
-
-
-def base_url(settings: Settings) -> str:
-    """Where requests go: OPENAI_BASE_URL, else OpenAI's own API."""
-    return (settings.openai_base_url or OPENAI_API_URL).rstrip("/")
 
 
 def make_client(settings: Settings) -> openai.OpenAI:
@@ -52,6 +47,13 @@ class OpenAIChat:
     def __init__(self, settings: Settings, client: openai.OpenAI | None = None) -> None:
         self.settings = settings
         self.client = client or make_client(settings)
+
+    def warm_up(self) -> None:
+        """What the first request would load (`bot.warmup`): the client's chat resource and
+        the response types it parses, imported lazily by the library. No request is made."""
+        from openai.types.chat import ChatCompletion, ChatCompletionChunk  # noqa: F401
+
+        _ = self.client.chat.completions
 
     def complete(
         self, messages: ChatMessages, *, model: str, on_delta: OnDelta | None = None

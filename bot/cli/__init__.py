@@ -1,4 +1,8 @@
-"""`afina`: the command line. Each command is a thin layer over the core."""
+"""`afina`: the command line. Each command is a thin layer over the core.
+
+Start-up is part of the interface: `afina --help` and `afina CMD --help` import typer
+and these modules only, never the core (see `bot.cli.common`), and read no settings.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ import sys
 from typing import Any
 
 import typer
+from typer.core import TyperGroup
 
 from bot.cli import (
     channels,
@@ -26,7 +31,20 @@ from bot.cli import (
 )
 from bot.errors import AfinaError
 
+HELP_ASKED = "afina.help_asked"
+
+
+class _Afina(TyperGroup):
+    """Notes whether the command's arguments ask for its help, before typer hands them on:
+    `afina CMD --help` prints and exits, so `_setup` reads no settings for it."""
+
+    def invoke(self, ctx: Any) -> Any:  # typer vendors click
+        ctx.meta[HELP_ASKED] = "--help" in ctx.args
+        return super().invoke(ctx)
+
+
 app = typer.Typer(
+    cls=_Afina,
     name="afina",
     help="Afina tu IA: a bot that answers with your tuned model and learns from your team.",
     no_args_is_help=True,
@@ -53,19 +71,21 @@ for module in (
 
 @app.callback()
 def _setup(
+    ctx: typer.Context,
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log what happens inside."),
 ) -> None:
     """Afina tu IA: answer with your tuned model, learn from 👍 and corrections."""
+    fmt = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+    if ctx.meta.get(HELP_ASKED):  # help reads no settings and logs nothing of its own
+        logging.basicConfig(level=logging.DEBUG if verbose else logging.WARNING, format=fmt)
+        return
     from bot import logsafe
     from bot.config import get_settings
 
     settings = get_settings()
     logsafe.install(settings)  # before anything logs: no secret in any line, at any level
     level = logging.DEBUG if verbose else getattr(logging, settings.log_level.upper(), 30)
-    logging.basicConfig(
-        level=max(level, logging.DEBUG if verbose else logging.WARNING),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    logging.basicConfig(level=max(level, logging.DEBUG if verbose else logging.WARNING), format=fmt)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -73,10 +93,6 @@ def main(argv: list[str] | None = None) -> int:
 
     The same for a database that cannot be used and a bad setting: the line names the
     setting and never carries a secret, SQL, its parameters or a person's message."""
-    from pydantic import ValidationError
-    from pydantic_settings import SettingsError
-    from sqlalchemy.exc import SQLAlchemyError
-
     try:
         app(args=argv)  # standalone: usage errors print click's message and exit 2
     except SystemExit as exc:
@@ -84,17 +100,17 @@ def main(argv: list[str] | None = None) -> int:
     except AfinaError as exc:
         typer.echo(f"error: {exc.message}", err=True)
         return 1
-    except ValidationError as exc:
+    except _loaded("pydantic_core", "ValidationError") as exc:
         if exc.title != "Settings":
             raise
         typer.echo(f"error: {settings_problems(exc)}", err=True)
         return 2
-    except SettingsError as exc:  # a value pydantic-settings could not even parse
+    except _loaded("pydantic_settings", "SettingsError") as exc:  # a value it cannot even parse
         field = re.search(r'field "(\w+)"', str(exc))
         name = field.group(1).upper() if field else "a setting"
         typer.echo(f"error: bad setting {name}: it cannot be parsed", err=True)
         return 2
-    except SQLAlchemyError as exc:
+    except _loaded("sqlalchemy.exc", "SQLAlchemyError") as exc:
         from bot.config import get_settings
         from bot.db import explain
 
@@ -106,6 +122,14 @@ def main(argv: list[str] | None = None) -> int:
         typer.echo(f"error: {file_problem(exc)}", err=True)
         return 1
     return 0
+
+
+def _loaded(module: str, name: str) -> Any:
+    """A library's exception class to catch, or nothing when the library was never imported
+    (then it raised nothing). Importing it to catch its errors would load SQLAlchemy and
+    pydantic into every command, `--help` too; `except ()` catches nothing."""
+    found = sys.modules.get(module)
+    return () if found is None else getattr(found, name)
 
 
 def settings_problems(exc: Any) -> str:

@@ -16,8 +16,6 @@ import typer
 
 from bot.channels import Channel, registered
 from bot.cli.common import address, console, core, host_option, port_option
-from bot.config import get_settings
-from bot.doctor import log_startup_report
 
 
 def register(app: typer.Typer) -> None:
@@ -35,6 +33,8 @@ def _command(channel: Channel) -> Callable[..., None]:
 
 def run_alone(channel: Channel, host: str | None, port: int | None) -> None:
     """Run one channel until SIGINT or SIGTERM; a missing setting is one line, before anything."""
+    from bot.config import get_settings
+    from bot.doctor import log_startup_report
     from bot.recovery import Recovering
     from bot.worker import Parts, run_until_signalled
 
@@ -47,10 +47,12 @@ def run_alone(channel: Channel, host: str | None, port: int | None) -> None:
     if placement is not None and placement.background:
         alone = [channel.background(the_core), Recovering(the_core, [channel])]
         parts = Parts(the_core, alone, timeout=settings.shutdown_grace_s)
-        run_until_signalled(
-            parts,
-            on_ready=lambda: console.print(f"afina · {title} · {placement.mode}. Ctrl-C stops."),
-        )
+
+        def ready() -> None:
+            the_core.warm_up()  # the platform is reached: load what answering needs
+            console.print(f"afina · {title} · {placement.mode}. Ctrl-C stops.")
+
+        run_until_signalled(parts, on_ready=ready)
         console.print("¡Hasta luego! 🌱")
         return
 

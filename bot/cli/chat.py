@@ -8,13 +8,7 @@ import sys
 import typer
 
 from bot.cli.common import console, core
-from bot.db import session_scope
-from bot.doctor import log_startup_report
 from bot.errors import BadInput
-from bot.feedback import give
-from bot.identity import parse_identity, speaker
-from bot.messages import Incoming
-from bot.tables import FeedbackKind
 
 USER_HELP = "Who is speaking, as CHANNEL:ID (e.g. telegram:42). Default: you, on the console."
 
@@ -30,6 +24,8 @@ def chat(
 ) -> None:
     """Chat with the bot in the terminal and teach it with /good, /bad, /fix."""
     from bot.channels.console import HELP, ConsoleChat
+    from bot.doctor import log_startup_report
+    from bot.identity import parse_identity, speaker
 
     identity = speaker(user)
     channel, user_id = parse_identity(identity)
@@ -37,6 +33,7 @@ def chat(
         raise BadInput("The terminal chat speaks as a console:ID user.")
     the_core = core()
     log_startup_report(the_core.settings)
+    the_core.warm_up()  # while the person types the first question
     session = ConsoleChat(core=the_core, user=user_id, write=console.print)
     console.print(
         f"afina · {the_core.settings.brand_name} · backend {the_core.settings.backend} · "
@@ -66,6 +63,9 @@ def ask(
     ),
 ) -> None:
     """Ask one question and print the answer."""
+    from bot.identity import parse_identity, speaker
+    from bot.messages import Incoming
+
     channel, user_id = parse_identity(speaker(user))
     reply = core().responder.answer(
         Incoming(channel=channel, chat_id=chat_id, user_id=user_id, text=text)
@@ -98,6 +98,11 @@ def feedback(
     user: str = typer.Option(None, "--user", help=USER_HELP),
 ) -> None:
     """Rate or correct an answer: --good, --bad or --fix TEXT."""
+    from bot.db import session_scope
+    from bot.feedback import give
+    from bot.identity import speaker
+    from bot.kinds import FeedbackKind
+
     chosen = [
         kind
         for kind, on in (

@@ -1,14 +1,21 @@
-"""What every command shares: the assembled core and clear output."""
+"""What every command shares: the assembled core and clear output.
+
+Every module of `bot.cli` is imported to build `afina --help`, so none of them may
+import the core (SQLAlchemy, numpy, openai, the platforms' libraries) at the top: a
+command imports what it uses inside its function. `tests/test_startup.py` holds to it.
+"""
 
 from __future__ import annotations
 
 from functools import cache
+from typing import TYPE_CHECKING
 
 import typer
 from rich.console import Console
 
-from bot.app import Core, build_core
-from bot.config import Settings
+if TYPE_CHECKING:
+    from bot.app import Core
+    from bot.config import Settings
 
 console = Console(highlight=False, soft_wrap=True)
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -16,6 +23,8 @@ errors = Console(stderr=True, highlight=False, soft_wrap=True)
 
 @cache
 def core() -> Core:
+    from bot.app import build_core
+
     return build_core()
 
 

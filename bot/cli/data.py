@@ -4,20 +4,16 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
-from rich.table import Table
 
-from bot import store, teaching
-from bot.cli import desk
 from bot.cli.common import console, core
 from bot.cli.teach import example_table, progress_bar, short
-from bot.db import session_scope
 from bot.errors import BadInput
-from bot.feedback import review as review_example
-from bot.identity import speaker
-from bot.importer import import_pairs, read_file, undo_batch
-from bot.tables import Example, ExampleStatus
+
+if TYPE_CHECKING:
+    from bot.tables import Example
 
 
 def register(app: typer.Typer) -> None:
@@ -54,6 +50,14 @@ def review(
     dismiss: bool = typer.Option(False, "--dismiss", help="With --item: nothing to teach."),
 ) -> None:
     """List pending corrections, unanswered questions and 👎'd answers; act on them."""
+    """List pending corrections; approve or reject them (accepted ones too)."""
+    from bot import store
+    from bot.cli import desk
+    from bot.db import session_scope
+    from bot.feedback import review as review_example
+    from bot.identity import speaker
+    from bot.kinds import ExampleStatus
+
     the_core = core()
     reviewer = speaker(user)
     if conflicts:
@@ -116,6 +120,10 @@ def review(
 
 
 def _conflicts() -> None:
+    from rich.table import Table
+
+    from bot import teaching
+
     knowledge = core().knowledge
     knowledge.refresh()
     with progress_bar(len(knowledge.examples), "comparing") as advance:
@@ -146,6 +154,10 @@ def import_file(
     user: str = typer.Option(None, "--user", help="Who imports, CHANNEL:ID."),
 ) -> None:
     """Import examples from CSV (`,` or `;`), a Markdown / text FAQ, or JSONL; each is a batch."""
+    from bot.db import session_scope
+    from bot.identity import speaker
+    from bot.importer import import_pairs, read_file, undo_batch
+
     the_core = core()
     who = speaker(user)
     if undo is not None:
@@ -199,6 +211,9 @@ def import_file(
 
 
 def _batches() -> None:
+    from bot import store
+    from bot.db import session_scope
+
     with session_scope(core().engine) as session:
         rows = list(store.list_import_batches(session))
     if not rows:

@@ -7,11 +7,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
 from bot.cli.common import console, core
-from bot.db import session_scope
 
 golden = typer.Typer(
     help="The golden set: what the model answering today says to the reviewed and held-out "
@@ -26,6 +23,14 @@ def register(app: typer.Typer) -> None:
 
 @contextmanager
 def _progress() -> Iterator[Callable[[int, int], None] | None]:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     if not console.is_terminal:
         yield None
         return
@@ -58,6 +63,9 @@ def show(
     as_json: bool = typer.Option(False, "--json", help="Every answer of the set as JSON."),
 ) -> None:
     """List the newest golden set: question, the answer recorded, the approved reference."""
+    from rich.table import Table
+
+    from bot.db import session_scope
     from tuning import golden as golden_set
 
     with session_scope(core().engine) as session:

@@ -7,7 +7,6 @@ import logging
 import typer
 
 from bot.cli.common import address, console, core, host_option, port_option
-from bot.doctor import log_startup_report
 
 logger = logging.getLogger(__name__)
 
@@ -21,8 +20,10 @@ def run(
     host: str = host_option(),
 ) -> None:
     """Everything in one process: `afina serve` (one server process) plus `afina worker`."""
+    from bot.channels import run_in_background
     from bot.cli.serve import run_uvicorn
     from bot.cli.worker import log_as_a_service
+    from bot.doctor import log_startup_report
     from bot.web import check_channels, create_app, plan
     from bot.worker import Worker
 
@@ -40,6 +41,8 @@ def run(
     # The worker's parts run on threads of their own, beside the server's event loop. Started
     # first, so a token Telegram refuses is one line here, not a traceback from uvicorn.
     worker.start()
+    if run_in_background(settings):  # channels over HTTP warm up with the server (bot.web)
+        the_core.warm_up()
     console.print(
         f"afina · run · serving {' '.join(served.paths)} on http://{host}:{port}. Ctrl-C stops."
     )

@@ -10,7 +10,6 @@ from typing import Any
 import typer
 
 from bot.cli.common import address, console, core, host_option, port_option
-from bot.doctor import log_startup_report
 
 # The CLI's own format (bot.cli._setup); worker processes are set up from this dict.
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -33,6 +32,7 @@ def serve(
     host: str = host_option(),
 ) -> None:
     """Serve /slack/events, /telegram/webhook, /healthz and /metrics over HTTP (uvicorn)."""
+    from bot.doctor import log_startup_report
     from bot.web import check_channels, plan
 
     # Everything that can be wrong is found here, once, as one line: settings, the

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 
-from bot import store
-from bot.checks import mask_database_url
 from bot.cli.common import console, core
-from bot.db import session_scope
-from bot.tables import ExampleStatus, TuningRun
+
+if TYPE_CHECKING:
+    from bot.tables import TuningRun
 
 
 def register(app: typer.Typer) -> None:
@@ -32,6 +31,9 @@ def status(
 
 
 def gather() -> dict[str, Any]:
+    from bot import store
+    from bot.db import session_scope
+    from bot.kinds import ExampleStatus
     from bot.responder import choose_target
     from bot.scheduler import stored_jobs
     from tuning.schedule import LEASES, POLL_JOB, RETRAIN_JOB, new_examples
@@ -74,6 +76,8 @@ def gather() -> dict[str, Any]:
 
 def masked(url: str) -> str:
     """The database URL fit to print: the password, if any, as *** (as `afina doctor` shows it)."""
+    from bot.checks import mask_database_url
+
     return mask_database_url(url)
 
 

@@ -5,19 +5,18 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 from typer.core import TyperGroup
 
-from bot import store, teaching
 from bot.cli.common import console, core, errors
-from bot.db import session_scope
-from bot.identity import console_user
-from bot.tables import Example, ExampleStatus
-from bot.text import clean_message
+from bot.kinds import ExampleStatus
+
+if TYPE_CHECKING:
+    from rich.table import Table
+
+    from bot.tables import Example
 
 USER_HELP = "Who does it, as CHANNEL:ID. Default: you, on the console."
 
@@ -47,6 +46,14 @@ def register(app: typer.Typer) -> None:
 @contextmanager
 def progress_bar(total: int, what: str) -> Iterator[Callable[[int], None]]:
     """A bar on stderr for long work; `advance(n)` moves it on."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     columns = (TextColumn(what), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=errors, transient=True, disable=total < 50) as bar:
         task = bar.add_task(what, total=total)
@@ -54,10 +61,14 @@ def progress_bar(total: int, what: str) -> Iterator[Callable[[int], None]]:
 
 
 def short(text: str, width: int = 70) -> str:
+    from bot import teaching
+
     return teaching.short(text, width)
 
 
 def example_table(rows: list[Example], title: str) -> Table:
+    from rich.table import Table
+
     table = Table(title=title, show_lines=False)
     for name in ("id", "status", "source", "question", "answer", "by"):
         table.add_column(name, overflow="fold")
@@ -82,6 +93,9 @@ def list_examples(
     limit: int = typer.Option(50, "--limit", min=1, help="How many to show."),
 ) -> None:
     """List or search the examples the bot learns from (newest first)."""
+    from bot import store
+    from bot.db import session_scope
+
     the_core = core()
     with session_scope(the_core.engine) as session:
         rows = list(store.list_examples(session, status=status, search=search, limit=limit))
@@ -96,6 +110,9 @@ def list_examples(
 @examples_app.command("show")
 def show(example_id: int = typer.Argument(..., help="The example's id.")) -> None:
     """Everything about one example: question, phrasings, answer, who taught it and when."""
+    from bot import store
+    from bot.db import session_scope
+
     with session_scope(core().engine) as session:
         example = store.get_example(session, example_id=example_id)
     when = f"{example.created_at:%Y-%m-%d %H:%M}"
@@ -125,6 +142,11 @@ def edit(
     user: str = typer.Option(None, "--user", help=USER_HELP),
 ) -> None:
     """Give an example a new answer; the bot uses it from the next question on."""
+    from bot import teaching
+    from bot.db import session_scope
+    from bot.identity import console_user
+    from bot.text import clean_message
+
     the_core = core()
     text = clean_message(answer, max_chars=the_core.settings.max_message_chars * 4).text
     with session_scope(the_core.engine) as session:
@@ -144,6 +166,10 @@ def delete(
     user: str = typer.Option(None, "--user", help=USER_HELP),
 ) -> None:
     """Take a lesson back: the bot stops using it at once (kept as rejected, with who and when)."""
+    from bot import teaching
+    from bot.db import session_scope
+    from bot.identity import console_user
+
     with session_scope(core().engine) as session:
         example = teaching.take_back(session, example_id=example_id, by=user or console_user())
     console.print(
@@ -160,7 +186,10 @@ def demo(
     ),
 ) -> None:
     """Load the demo shop (Verdalia, vegan cosmetics) to try the bot; --remove takes it out."""
+    from bot import store
+    from bot.db import session_scope
     from bot.demo import load_demo, remove_demo
+    from bot.identity import console_user
 
     the_core = core()
     with session_scope(the_core.engine) as session:

@@ -6,17 +6,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
-from rich.table import Table
 
-from bot import store
 from bot.cli.common import console, core
-from bot.db import session_scope
 from bot.errors import AfinaError, BadInput
-from bot.tables import FINAL_RUN_STATES, ModelVersion, RunState, TuningRun
+from bot.kinds import FINAL_RUN_STATES, RunState
+
+if TYPE_CHECKING:
+    from bot.tables import ModelVersion, TuningRun
 
 PROVIDER_HELP = "examples, openai, together or local (default: TUNING_PROVIDER)."
 
@@ -33,6 +32,14 @@ def register(app: typer.Typer) -> None:
 @contextmanager
 def rows_progress(total: int) -> Iterator[Callable[[int], None] | None]:
     """A progress bar over a dataset build, on a terminal and when it is long enough to matter."""
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeRemainingColumn,
+    )
+
     if not console.is_terminal or total < 20_000:
         yield None
         return
@@ -71,6 +78,9 @@ class Follower:
             self.status.stop()
 
     def __call__(self, tick: Any) -> None:
+        from bot import store
+        from bot.db import session_scope
+
         with session_scope(core().engine) as session:
             events = list(store.run_events(session, run_id=self.run_id, after_id=self.last_event))
         for event in events:
@@ -142,6 +152,11 @@ def runs(
     limit: int = typer.Option(20, "--limit", min=1, help="How many runs to list."),
 ) -> None:
     """List training runs, or show one with its events; unfinished runs move on first."""
+    from rich.table import Table
+
+    from bot import store
+    from bot.db import session_scope
+
     manager = _runs()
     if cancel:
         if run_id is None:
@@ -179,6 +194,9 @@ def runs(
 
 
 def _show_run(run_id: int) -> None:
+    from bot import store
+    from bot.db import session_scope
+
     with session_scope(core().engine) as session:
         run = store.get_run(session, run_id=run_id)
         events = list(store.run_events(session, run_id=run_id))
@@ -228,6 +246,11 @@ def _scores(scores: dict[str, Any]) -> str:
 
 def models() -> None:
     """List model versions with their scores; the active one is marked with *."""
+    from rich.table import Table
+
+    from bot import store
+    from bot.db import session_scope
+
     the_core = core()
     with session_scope(the_core.engine) as session:
         versions = list(store.list_versions(session))
@@ -307,6 +330,8 @@ def export(
     ),
 ) -> None:
     """Write training files (SFT, DPO, TRL's messages and DPO, holdout) from accepted examples."""
+    from bot import store
+    from bot.db import session_scope
     from tuning.dataset import build_dataset, rules_for
     from tuning.providers import NAMES
 

@@ -9,8 +9,6 @@ import sys
 import typer
 
 from bot.cli.common import console, core, errors
-from bot.config import get_settings
-from bot.doctor import log_startup_report
 
 
 def register(app: typer.Typer) -> None:
@@ -19,6 +17,9 @@ def register(app: typer.Typer) -> None:
 
 def worker() -> None:
     """Run the periodic retrain and run polling, plus Socket Mode and Telegram polling if set."""
+    from bot.channels import run_in_background
+    from bot.config import get_settings
+    from bot.doctor import log_startup_report
     from bot.worker import Worker, run_until_signalled
 
     the_core = core()  # before the log level drops: migrations need not narrate each start
@@ -27,9 +28,13 @@ def worker() -> None:
     the_worker = Worker(the_core)
     for line in the_worker.describe():
         console.print(f"afina · worker · {line}")
-    finished = run_until_signalled(
-        the_worker, on_ready=lambda: console.print("afina · worker · running. Ctrl-C stops.")
-    )
+
+    def ready() -> None:
+        if run_in_background(the_core.settings):  # it answers: load what that needs
+            the_core.warm_up()
+        console.print("afina · worker · running. Ctrl-C stops.")
+
+    finished = run_until_signalled(the_worker, on_ready=ready)
     if finished:
         console.print("afina · worker · stopped; nothing left in hand.")
         return

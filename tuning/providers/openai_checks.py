@@ -11,7 +11,7 @@ from __future__ import annotations
 from bot.checks import Check, mask, show_url, url_problem
 from bot.config import Settings
 from bot.probe import request
-from tuning.providers.openai_ft import service_name, tuning_endpoint
+from tuning.providers.openai_endpoint import service_name, tuning_endpoint
 
 NAME = "tuning endpoint"
 OPENAI_V1 = "https://api.openai.com/v1"

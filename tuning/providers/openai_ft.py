@@ -20,15 +20,15 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import openai
-from pydantic import SecretStr
 
 from bot.backends.openai_chat import client_for
 from bot.config import Settings
 from bot.errors import BadInput
 from tuning.providers.base import JobSpec, JobState, JobStatus, ProviderError
+from tuning.providers.openai_endpoint import service_name as service_name
+from tuning.providers.openai_endpoint import tuning_endpoint as tuning_endpoint
 
 logger = logging.getLogger(__name__)
 
@@ -87,20 +87,6 @@ def translate(
     if isinstance(exc, openai.APIConnectionError):  # includes timeouts
         return ProviderError(f"{who} could not be reached while {doing}.", retry=True)
     return ProviderError(f"{who} error while {doing}: {type(exc).__name__}.")
-
-
-def tuning_endpoint(settings: Settings) -> tuple[str | None, SecretStr | None, str]:
-    """Where fine-tuning jobs go, with which key, and the setting that names that key."""
-    base = settings.tuning_base_url or settings.openai_base_url
-    if settings.tuning_api_key:
-        return base, settings.tuning_api_key, "TUNING_API_KEY"
-    return base, settings.openai_api_key, "OPENAI_API_KEY"
-
-
-def service_name(base_url: str | None) -> str:
-    """`OpenAI` for OpenAI itself, else the host the jobs go to (`x.openai.azure.com`)."""
-    host = urlsplit(base_url).hostname if base_url else None
-    return "OpenAI" if host in (None, "api.openai.com") else host
 
 
 class OpenAIProvider:

@@ -14,13 +14,13 @@ from typing import TYPE_CHECKING
 
 from bot.channels import Placement
 from bot.channels.slack import setup
-from bot.config import Settings
 from bot.errors import BadInput
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # annotations only: listing the channels stays light
     from bot.app import Core
     from bot.channels import Web
     from bot.checks import Diagnosis
+    from bot.config import Settings
     from bot.desk.ends import DeskEnd
     from bot.recovery import Courier
     from bot.worker import Part

@@ -8,11 +8,13 @@ a rule and its message never differ between them.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from bot.checks import Diagnosis, mask, show_url, token_shape, url_problem, value
-from bot.config import Settings
 from bot.errors import BadInput
-from bot.probe import request
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 NO_BOT_TOKEN = "SLACK_BOT_TOKEN is not set: copy the Bot User OAuth Token (xoxb-…)."
 NO_SIGNING_SECRET = (
@@ -92,6 +94,8 @@ def checks(diagnosis: Diagnosis) -> None:
 
 
 def auth_test(diagnosis: Diagnosis, token: str) -> None:
+    from bot.probe import request  # urllib and ssl: only when the doctor reaches out
+
     api_url = diagnosis.settings.slack_api_url
     answer = request(
         api_url.rstrip("/") + "/auth.test",

@@ -10,17 +10,16 @@ python-telegram-bot loads only when one side is built.
 
 from __future__ import annotations
 
-import asyncio
 from typing import TYPE_CHECKING
 
 from bot.channels import Placement
 from bot.channels.telegram import setup
-from bot.config import Settings
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # annotations only: listing the channels stays light
     from bot.app import Core
     from bot.channels import Web
     from bot.checks import Diagnosis
+    from bot.config import Settings
     from bot.desk.ends import DeskEnd
     from bot.recovery import Courier
     from bot.worker import Part
@@ -56,6 +55,8 @@ class TelegramChannel:
         return setup.secrets_of(settings)
 
     def introduce(self, core: Core) -> None:
+        import asyncio
+
         from bot.channels.telegram.app import application_for, initialize
 
         application = application_for(core)

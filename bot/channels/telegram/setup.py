@@ -8,12 +8,14 @@ rule and its message never differ between them.
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from bot.checks import Diagnosis, mask, show_url, token_problem, url_problem, value
-from bot.config import Settings
 from bot.errors import BadInput
-from bot.probe import request
+
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 SECRET_FORMAT = re.compile(r"^[A-Za-z0-9_-]{1,256}$")  # what setWebhook accepts
 TOKEN_SHAPE = re.compile(r"^\d+:[A-Za-z0-9_-]+$")  # bot id, colon, secret part
@@ -115,6 +117,8 @@ def webhook(diagnosis: Diagnosis, url: str, secret: str) -> None:
 
 
 def get_me(diagnosis: Diagnosis, token: str) -> None:
+    from bot.probe import request  # urllib and ssl: only when the doctor reaches out
+
     # The token is part of the URL, so neither the URL nor the exception is ever shown.
     api_url = diagnosis.settings.telegram_api_url
     answer = request(f"{api_url}{token}/getMe", timeout_s=diagnosis.timeout_s)
