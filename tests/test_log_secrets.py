@@ -220,6 +220,8 @@ def test_a_library_record_is_masked_even_after_the_server_replaces_the_handlers(
     (`log_config`), and a library then logs something that quotes a secret."""
     import logging.config
 
+    import click
+
     from bot.cli import _setup
     from bot.cli.serve import log_config
 
@@ -227,7 +229,9 @@ def test_a_library_record_is_masked_even_after_the_server_replaces_the_handlers(
     for name, secret in {**SECRETS, "DATABASE_URL": url}.items():
         monkeypatch.setenv(name, secret)
     monkeypatch.setenv("TELEGRAM_WEBHOOK_SECRET", HOOK_SECRET)
-    _setup(verbose=True)  # what every `afina -v …` does first: settings read, logging set up
+    _setup(
+        click.Context(click.Command("afina")), verbose=True
+    )  # what every `afina -v …` does first: settings read, logging set up
     logging.config.dictConfig(log_config(logging.DEBUG))
     url_with_token = f"http://127.0.0.1/bot{TOKEN}/getMe"
     logging.getLogger("httpcore.connection").debug("connect %s", url_with_token)
