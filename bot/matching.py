@@ -82,9 +82,10 @@ def thresholds_for(settings: Settings, *, dense: bool) -> Thresholds:
         answer=base.answer if settings.answer_min_score is None else settings.answer_min_score,
         margin=base.margin if settings.answer_min_margin is None else settings.answer_min_margin,
         lift=base.lift if settings.answer_max_lift is None else settings.answer_max_lift,
+        # The named band keeps its calibrated distance below the one set.
         named_lift=base.named_lift
         if settings.answer_max_lift is None
-        else min(base.named_lift, settings.answer_max_lift),
+        else settings.answer_max_lift - (base.lift - base.named_lift),
     )
 
 
