@@ -251,6 +251,7 @@ def main() -> None:
         start_s = time.perf_counter() - t0
         assert len(later.knowledge.dense) == args.examples, len(later.knowledge.dense)
         later.engine.dispose()
+        del later  # one index in memory from here on, as in a real process
         questions = [question(rng, vocab) for _ in range(args.questions)]
 
         timings, embedding = [], []
