@@ -297,10 +297,12 @@ def rejudge(results: list[Result], thresholds: Thresholds, ids: dict[int, int]) 
 
 
 def calibrate(queries: list[Query], results: list[Result], ids: dict[int, int]) -> Thresholds:
-    """Thresholds chosen on one set: the most paraphrases with the right answer (own or
-    named, then own) while at most 10% of near misses get any taught answer."""
+    """Thresholds chosen on one set: the most paraphrases with the right answer, counting
+    one given as the bot's own twice (once as right, once as own: a named answer is worth
+    less), while at most 10% of near misses get any taught answer. Ties go to the higher
+    bar (fewer examples shown to a real model)."""
     best: tuple[tuple[int, int], Thresholds] | None = None
-    for bar in (0.78, 0.79, 0.80, 0.81, 0.82, 0.83):
+    for bar in (0.83, 0.82, 0.81, 0.80, 0.79, 0.78):
         for answer in (bar, 0.82, 0.84, 0.86):
             for margin in (0.0, 0.005, 0.01, 0.015, 0.02, 0.03):
                 for most in (-0.005, 0.0, 0.0025, 0.005, 0.0075, 0.01, 0.015):
@@ -311,7 +313,7 @@ def calibrate(queries: list[Query], results: list[Result], ids: dict[int, int]) 
                         f = figures(queries, rejudge(results, t, ids), ids)
                         if f.miss_own + f.miss_named > 0.1 * f.misses:
                             continue
-                        value = (f.right, f.right_own)
+                        value = (f.right + f.right_own, f.right)
                         if best is None or value > best[0]:
                             best = (value, t)
     assert best is not None
