@@ -19,3 +19,4 @@ bench:
 	.venv/bin/python -m bench.serve
 	.venv/bin/python -m bench.local_train
 	.venv/bin/python -m bench.console
+	.venv/bin/python -m bench.soak

@@ -5,12 +5,14 @@
     .venv/bin/python -m bench.console --database-url postgresql://…   # an empty database
 
 Seeds a SQLite file in a temp folder (or the database given): the examples, 5,000
-conversations with replies, feedback on a third of them, 20 runs with gate answers and
-2,000 audit entries. Then a reviewer signs in with a real link and every listing
-page is loaded through the real ASGI app (Starlette's TestClient, in process: no
-network between), first page and deep pages, searches and filters, and the pages
-of one item. Prints the first load (which also compiles the page's template) and p50
-and p95 of the loads after it; the target is p95 ≤ 200 ms on this machine.
+conversations with replies, feedback on a third of them, 20 runs with gate answers,
+2,000 audit entries, 5,000 review-desk items (2,000 of them unanswered questions still
+open, which the Unanswered page groups) and 300 import batches. Then a reviewer signs
+in with a real link and every listing page is loaded through the real ASGI app
+(Starlette's TestClient, in process: no network between), first page and deep pages,
+searches and filters, and the pages of one item. Prints the first load (which also
+compiles the page's template) and p50 and p95 of the loads after it; the target is
+p95 ≤ 200 ms on this machine.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from bench.responder import question, word
 from bot.app import Core, build_core
 from bot.config import Settings
 from bot.db import session_scope
+from bot.desk.tables import ReviewItem
 from bot.signin import console_link
 from bot.store import console as store_console
 from bot.tables import (
@@ -38,6 +41,7 @@ from bot.tables import (
     Conversation,
     Example,
     Feedback,
+    ImportBatch,
     Message,
     Reply,
     TuningRun,
@@ -177,6 +181,51 @@ def seed_runs_and_audit(core: Core, runs: int, audit: int) -> None:
         )
 
 
+def seed_desk_and_imports(
+    core: Core, items: int, unanswered: int, batches: int, rng: random.Random, vocab: list[str]
+) -> None:
+    """Review items on the seeded replies: `unanswered` open unanswered questions (a few
+    hundred topics asked several ways), the rest suggestions and 👎 answers, a tenth
+    of them handled; and `batches` import batches."""
+    now = utcnow()
+    topics = [question(rng, vocab) for _ in range(unanswered // 4)]
+    rows = []
+    for i in range(items):
+        at = now - timedelta(minutes=items - i)
+        if i < unanswered:
+            kind, text = "unanswered", rng.choice(topics) + rng.choice(["", "?", " please", "!"])
+        else:
+            kind, text = rng.choice(["suggestion", "rejected"]), question(rng, vocab)
+        handled = i >= unanswered and rng.random() < 0.1
+        rows.append(
+            {
+                "key": f"bench:{i}",
+                "kind": kind,
+                "reply_id": i + 1,
+                "channel": rng.choice(["telegram", "slack"]),
+                "chat_id": str(i),
+                "asked_by": f"telegram:{i}",
+                "raised_by": f"telegram:{i}",
+                "question": text,
+                "answer": "I don't know that one yet",
+                "suggestion": "A better answer" if kind == "suggestion" else None,
+                "status": "handled" if handled else "open",
+                "action": "dismissed" if handled else None,
+                "handled_by": REVIEWER if handled else None,
+                "created_at": at,
+            }
+        )
+    with core.engine.begin() as conn:
+        conn.execute(insert(ReviewItem), rows)
+        conn.execute(
+            insert(ImportBatch),
+            [
+                {"name": f"faq-{b}.csv", "created_by": REVIEWER, "imported": 40, "created_at": now}
+                for b in range(batches)
+            ],
+        )
+
+
 def signed_in(client: TestClient, core: Core) -> None:
     path = console_link(core, REVIEWER).split("testserver", 1)[1]
     check = re.search(r'name="check" value="([^"]+)"', client.get(path).text)
@@ -208,15 +257,26 @@ def main() -> None:
         seed_examples(core, args.examples, rng, vocab)
         seed_conversations(core, args.conversations, rng, vocab)
         seed_runs_and_audit(core, 20, 2_000)
+        seed_desk_and_imports(core, 5_000, 2_000, 300, rng, vocab)
         print(
             f"seeded {args.examples:,} examples, {args.conversations:,} conversations, "
-            f"20 runs, 2,000 audit entries in {time.perf_counter() - t0:.1f} s"
+            f"20 runs, 2,000 audit entries, 5,000 desk items (2,000 unanswered), "
+            f"300 imports in {time.perf_counter() - t0:.1f} s"
         )
         common = question(rng, vocab).split()[2]  # a topic word: many matches
         rare = vocab[123]
         deep = args.examples // 50 // 2
         pages = {
             "home": "/console/",
+            "review": "/console/review",
+            "review page 50": "/console/review?page=50",
+            "review suggestions on slack": "/console/review?kind=suggestion&channel=slack",
+            "review handled": "/console/review?status=handled",
+            "unanswered (1,000 grouped)": "/console/unanswered",
+            "unanswered page 5": "/console/unanswered?page=5",
+            "unanswered telegram": "/console/unanswered?channel=telegram",
+            "import": "/console/import",
+            "import page 5": "/console/import?page=5",
             "examples": "/console/examples",
             f"examples page {deep}": f"/console/examples?page={deep}",
             f"examples search '{common}'": f"/console/examples?q={common}",

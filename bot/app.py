@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, cached_property
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
@@ -15,7 +16,11 @@ from bot.db import engine_for, migrate, session_scope
 from bot.embeddings import make_embedder
 from bot.knowledge import Knowledge
 from bot.posts import PostLog
+from bot.questions import Questions
 from bot.responder import Responder
+
+if TYPE_CHECKING:
+    from bot.desk.desk import Desk
 
 logger = logging.getLogger(__name__)
 
@@ -31,6 +36,18 @@ class Core:
     def posts(self) -> PostLog:
         """Where answers were posted; the responder writes them along with its next answer."""
         return self.responder.posts
+
+    @property
+    def questions(self) -> Questions:
+        """This process's claims on the questions it answers (`bot.questions`)."""
+        return self.responder.questions
+
+    @cached_property
+    def desk(self) -> Desk:
+        """The review desk (its channels' parts are made on first use)."""
+        from bot.desk.desk import Desk
+
+        return Desk(self)
 
 
 def build_core(settings: Settings | None = None) -> Core:

@@ -92,6 +92,11 @@ class Settings(BaseSettings):
     slack_signing_secret: SecretStr | None = None
     slack_api_url: str = "https://slack.com/api/"
 
+    # --- the review desk ---------------------------------------------------
+    slack_review_channel: str = ""  # a channel id (C0123…) or #name; empty: no Slack desk
+    handoff_reply: bool = True  # send a reviewer's answer back to the customer who asked
+    desk_poll_interval_s: float = Field(default=2.0, gt=0, le=3600)
+
     # --- Telegram -----------------------------------------------------------
     telegram_bot_token: SecretStr | None = None
     telegram_api_url: str = "https://api.telegram.org/bot"
@@ -103,6 +108,12 @@ class Settings(BaseSettings):
     port: int = Field(default=3000, ge=0, le=65535)
     web_concurrency: int = Field(default=1, ge=1, le=64)
     shutdown_grace_s: float = Field(default=20.0, ge=0)
+    # A question stays claimed by the process answering it this long after its last sign of
+    # life; then (or at once, when that process died on this host) any process answers it.
+    recover_after_s: float = Field(default=30.0, ge=1, le=3600)
+    # A question found unanswered later than this gets a polite note instead of an answer.
+    recover_within_s: float = Field(default=600.0, ge=0)
+    max_request_bytes: int = Field(default=1_048_576, ge=1024)  # every route's body; 413 beyond
 
     # --- web console ---------------------------------------------------------
     console_enabled: bool = True
@@ -110,6 +121,8 @@ class Settings(BaseSettings):
     console_link_ttl_s: int = Field(default=600, ge=30, le=86400)
     console_session_ttl_s: int = Field(default=43200, ge=300, le=2592000)
     console_trust_proxy: bool = False  # honour X-Forwarded-Proto from a proxy in front
+    console_max_upload_mb: float = Field(default=5.0, gt=0, le=200)  # an import's file
+    console_unanswered_days: int = Field(default=30, ge=1, le=365)  # how far Unanswered looks
 
     # --- tuning -------------------------------------------------------------
     tuning_provider: Literal["examples", "openai", "together", "local"] = "examples"

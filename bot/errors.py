@@ -25,3 +25,31 @@ class Repeated(Exception):
     def __init__(self, delivery_key: str) -> None:
         super().__init__(f"delivery {delivery_key} was already handled")
         self.delivery_key = delivery_key
+
+
+class NotSaved(AfinaError):
+    """The person's message could not be stored (the database is down): they must send it again.
+
+    Never "your message is saved" unless it was."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Sorry, I can't take messages right now and yours was not saved: please send it "
+            "again in a few minutes. / Perdona, ahora mismo no puedo recibir mensajes y el "
+            "tuyo no se ha guardado: envíamelo de nuevo en unos minutos."
+        )
+
+
+class SavedNotAnswered(AfinaError):
+    """The message is stored but its answer could not be: it is answered later (`bot.recovery`)."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Sorry, something went wrong on my side. Your message is saved and I'll answer "
+            "here as soon as I can. / Perdona, algo ha fallado por mi parte. Tu mensaje está "
+            "guardado y te responderé aquí en cuanto pueda."
+        )
+
+
+class TakenOver(Repeated):
+    """Another process took this question over (our claim lapsed): it answers, we stay quiet."""

@@ -26,6 +26,7 @@ from sqlmodel import Session
 
 from bot import store, teaching
 from bot.config import Settings
+from bot.desk import items as desk_items
 from bot.errors import BadInput
 from bot.identity import is_reviewer, parse_identity
 from bot.knowledge import Knowledge
@@ -85,9 +86,13 @@ NOT_LEARNABLE = {
 
 
 def context_of(reply: ReplyRow) -> list[dict[str, Any]]:
-    """The conversation the model answered, without the system voice and retrieved examples."""
+    """The conversation the model answered, without the system voice and retrieved examples,
+    and without anyone else's words: a turn named after another person (a message the asker
+    replied to, a thread's earlier messages; see `bot.asking`) is nobody's to teach."""
     return [
-        {"role": m["role"], "content": m["content"]} for m in reply.prompt if m["role"] != "system"
+        {"role": m["role"], "content": m["content"]}
+        for m in reply.prompt
+        if m["role"] != "system" and not m.get("name")
     ]
 
 
@@ -145,6 +150,9 @@ def give(
             example_id=example.id if example else None,
         ),
     )
+    # What waits for a person (a 👎, a suggestion) becomes a review desk item, and a
+    # reviewer's teaching settles the answer's own item, in this same transaction.
+    desk_items.after_feedback(session, reply=reply, feedback=row, example=example, result=result)
     message = _message(kind, result, example, reply, outcome, replaced)
     return Outcome(result, message, row.id or 0, example.id if example else None)
 
@@ -262,11 +270,15 @@ def review(
         raise BadInput(f"{reviewer} is not a reviewer; only reviewers can approve examples.")
     example = store.get_example(session, example_id=example_id)
     if not approve:
-        return teaching.take_back(session, example_id=example_id, by=reviewer), []
+        taken = teaching.take_back(session, example_id=example_id, by=reviewer)
+        desk_items.after_review(session, example=taken, reviewer=reviewer, approved=False)
+        return taken, []
     if example.status != ExampleStatus.pending:
         raise BadInput(f"Example {example_id} is {example.status}, not pending.")
     example.status = ExampleStatus.accepted
     example.reviewed_by, example.reviewed_at = reviewer, utcnow()
     store.save_example(session, example)
     teaching.embed_example(session, knowledge, example)
-    return example, teaching.supersede(session, knowledge, example, by=reviewer)
+    replaced = teaching.supersede(session, knowledge, example, by=reviewer)
+    desk_items.after_review(session, example=example, reviewer=reviewer, approved=True)
+    return example, replaced

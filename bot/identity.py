@@ -21,6 +21,14 @@ def parse_identity(value: str) -> tuple[str, str]:
     return channel, user
 
 
+def speaker(given: str | None) -> str:
+    """`--user` as given, checked (an empty one is refused), or you on the console when absent."""
+    if given is None:
+        return console_user()
+    parse_identity(given)
+    return given.strip()
+
+
 def console_user() -> str:
     try:
         name = getpass.getuser()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -16,8 +18,16 @@ class Incoming:
     thread_id: str = ""
     platform_message_id: str | None = None
     # The platform's id for this delivery (a Slack event_id, a Telegram update): the core
-    # records it with the message, and raises `Repeated` for a second delivery of it.
+    # records it with the message; a second delivery of it raises `Repeated`, unless the
+    # first one's answer never got out: then it is answered (or delivered) now.
     delivery_key: str | None = None
+    # How the channel delivers the answer into its platform, kept with the question so that
+    # any process can deliver it later (`bot.recovery`). None: the caller shows the answer
+    # itself (the terminal, the console's playground) and nothing is owed afterwards.
+    route: Mapping[str, Any] | None = None
+    # The message of someone else this one replies to (their identity, its text): the one
+    # other person's turn the history then holds.
+    quoted: tuple[str, str] | None = None
 
     @property
     def identity(self) -> str:
@@ -35,4 +45,6 @@ class Answer:
     ok: bool  # False when this is the polite fallback after a model failure
     model_id: str
     notice: str | None = None  # e.g. the question was cut to the length limit
+    question_id: int | None = None  # the question it answers (channels confirm its delivery)
+    late: bool = False  # answered after a restart or a redelivery: apologise for the wait first
     outcome: str = "answered"  # a `ReplyOutcome`: answered | transparent | abstained | error

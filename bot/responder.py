@@ -12,25 +12,33 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Protocol
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
-from bot import store, tokens
+from bot import asking, store, tokens
+from bot.asking import Asked, Taken, db_error_kind
 from bot.backends.base import ChatMessages, Completion, ModelBackend, ModelError, OnDelta
 from bot.config import Settings
 from bot.db import write_transaction
 from bot.deliveries import first_delivery
-from bot.errors import AfinaError, Repeated
+from bot.desk import items as desk_items
+from bot.errors import AfinaError, NotSaved, Repeated, SavedNotAnswered, TakenOver
 from bot.knowledge import Knowledge
 from bot.matching import Known, thresholds_for, used_examples
 from bot.messages import Answer, Incoming
 from bot.posts import PostLog
-from bot.tables import ReplyOutcome
+from bot.questions import Questions
+from bot.store.questions import Pending
+from bot.tables import QuestionState, ReplyOutcome
 from bot.text import clean_message
 
 logger = logging.getLogger(__name__)
+
+# Replies that leave the customer without an answer: each is a question for the review desk.
+UNANSWERED = frozenset({ReplyOutcome.abstained.value, ReplyOutcome.error.value})
 
 FALLBACK = (
     "Sorry, I couldn't reach my model just now. Your message is saved; "
@@ -91,12 +99,14 @@ class Responder:
         knowledge: Knowledge,
         backends: BackendFactory,
         posts: PostLog | None = None,
+        questions: Questions | None = None,
     ) -> None:
         self.settings = settings
         self.engine = engine
         self.knowledge = knowledge
         self.backends = backends
         self.posts = posts or PostLog(engine)
+        self.questions = questions or Questions(engine, hold_s=settings.recover_after_s)
 
     def answer(
         self,
@@ -105,10 +115,19 @@ class Responder:
         on_delta: OnDelta | None = None,
         version: Version | None = None,
     ) -> Answer:
-        """Store the message, ask the model, store the reply; `Repeated` for a repeat delivery.
+        """Store the message, ask the model, store the reply (`take`, then `reply`).
 
         `version`: answer with this model version instead of the active one (the console's
         playground compares versions side by side)."""
+        return self.reply(self.take(incoming, version=version), on_delta=on_delta)
+
+    def take(self, incoming: Incoming, *, version: Version | None = None) -> Taken:
+        """Store the message as a question, claimed by this process, before anything waits
+        (a chat's earlier answer, the model): from here on nothing the person said is lost.
+
+        `Repeated` for a repeat delivery, unless its question never got its answer out (the
+        process answering it died): then that question, now ours. `NotSaved` when the
+        message could not be stored."""
         try:
             cleaned = clean_message(incoming.text, max_chars=self.settings.max_message_chars)
         except AfinaError:  # nothing to store, but the person is told once, not per retry
@@ -116,85 +135,141 @@ class Responder:
             if key and not first_delivery(self.engine, channel=incoming.channel, event_key=key):
                 raise Repeated(key) from None
             raise
-        # Two short transactions on plain Core statements (see `store`'s answer path):
-        # the inbound message commits before the model is called, the reply after it.
-        # The first also carries the delivery's id and where earlier answers were posted.
+        try:
+            asked = self._store_question(incoming, cleaned.text, version)
+        except SQLAlchemyError as exc:
+            logger.error(
+                "a %s message could not be stored: %s", incoming.channel, db_error_kind(exc)
+            )
+            raise NotSaved() from None
+        return Taken(asked, cleaned.truncated)
+
+    def reply(self, taken: Taken, *, on_delta: OnDelta | None = None) -> Answer:
+        """The answer to a question `take` stored. `SavedNotAnswered` when its reply could
+        not be stored (recovery answers it later); `TakenOver` (a `Repeated`) when another
+        process took it over meanwhile."""
+        if isinstance(taken.asked, Pending):  # a redelivery of a question left unanswered:
+            return self.answer_pending(taken.asked)  # no stream, the apology goes first
+        answer = self._reply(taken.asked, on_delta)
+        if taken.truncated:
+            notice = TRUNCATED.format(limit=self.settings.max_message_chars)
+            answer = replace(answer, notice=notice)
+        return answer
+
+    def answer_pending(self, pending: Pending, *, on_delta: OnDelta | None = None) -> Answer:
+        """The answer of a question this process has claimed: its stored reply if it has one,
+        else the model's, with the history the person had when they asked (`Answer.late`)."""
+        if pending.reply_id is not None:
+            with self.engine.connect() as connection:
+                text, ok, model_id = store.reply_text_on(connection, reply_id=pending.reply_id)
+            return Answer(pending.reply_id, text, ok, model_id, question_id=pending.id, late=True)
+        with self.engine.connect() as connection:
+            self.knowledge.refresh(connection)
+            target = choose_target(self.settings, store.active_version_on(connection))
+        asked = asking.pending_asked(pending, target=target)
+        return replace(self._reply(asked, on_delta), late=True)
+
+    def _store_question(
+        self, incoming: Incoming, text: str, version: Version | None
+    ) -> Asked | Pending:
+        """The first transaction: the delivery's id, the message and its question (claimed by
+        us), and where earlier answers were posted. A redelivery finds its question instead."""
+        questions = self.questions
         with self.posts.transaction() as connection:
             if incoming.delivery_key and not store.mark_processed_on(
                 connection, channel=incoming.channel, event_key=incoming.delivery_key
             ):
-                raise Repeated(incoming.delivery_key)  # rolls back: nothing stored twice
+                return asking.redelivered_on(connection, incoming, questions)
             # First, while nothing is written yet: a correction saved by any process
             # up to now is in the index this answer searches.
             self.knowledge.refresh(connection)
-            conversation_id = store.conversation_id_on(
-                connection,
-                channel=incoming.channel,
-                chat_id=incoming.chat_id,
-                thread_id=incoming.thread_id,
-            )
-            history = store.recent_turns_on(
-                connection,
-                conversation_id=conversation_id,
-                limit=self.settings.history_max_messages,
-            )
-            inbound_id = store.add_message_on(
-                connection,
-                conversation_id=conversation_id,
-                role="user",
-                text=cleaned.text,
-                user_id=incoming.identity,
-                platform_message_id=incoming.platform_message_id,
-            )
             chosen = version if version is not None else store.active_version_on(connection)
-            target = choose_target(self.settings, chosen)
+            asked = asking.ask_on(
+                connection,
+                incoming,
+                text,
+                target=choose_target(self.settings, chosen),
+                questions=questions,
+            )
+        questions.hold(asked.question_id)
+        return asked
 
-        prompt, known = self.prepare(cleaned.text, history)
+    def _reply(self, asked: Asked, on_delta: OnDelta | None) -> Answer:
+        """Ask the model, then store its reply while the question is still ours."""
+        with self.engine.connect() as connection:
+            history = asking.history_on(connection, asked, limit=self.settings.history_max_messages)
+        prompt, known = self.prepare(asked.text, history)
         started = time.perf_counter()
-        completion, error = self._complete(prompt, target, on_delta)
+        completion, error = self._complete(prompt, asked.target, on_delta)
         latency_ms = int((time.perf_counter() - started) * 1000)
         text = completion.text if completion else FALLBACK
-        model_id = completion.model_id if completion else target.model
+        model_id = completion.model_id if completion else asked.target.model
         outcome, used = _how(completion, known)
-
-        with write_transaction(self.engine) as connection:
-            reply_id = store.add_reply_on(
-                connection,
-                {
-                    "conversation_id": conversation_id,
-                    "message_id": inbound_id,
-                    "channel": incoming.channel,
-                    "chat_id": incoming.chat_id,
-                    "prompt": prompt,
-                    "text": text,
-                    "ok": completion is not None,
-                    "error": error,
-                    "backend": target.backend,
-                    "model_id": model_id,
-                    "model_version_id": target.version_id,
-                    "latency_ms": latency_ms,
-                    "prompt_tokens": completion.prompt_tokens if completion else 0,
-                    "completion_tokens": completion.completion_tokens if completion else 0,
-                    "outcome": outcome,
-                    "used_examples": used,
-                },
-            )
-            store.add_message_on(
-                connection,
-                conversation_id=conversation_id,
-                role="assistant",
-                text=text,
-                user_id="bot",
-            )
-        notice = None
-        if cleaned.truncated:
-            notice = TRUNCATED.format(limit=self.settings.max_message_chars)
+        try:
+            with write_transaction(self.engine) as connection:
+                reply_id = store.add_reply_on(
+                    connection,
+                    {
+                        "conversation_id": asked.conversation_id,
+                        "message_id": asked.message_id,
+                        "channel": asked.channel,
+                        "chat_id": asked.chat_id,
+                        "prompt": prompt,
+                        "text": text,
+                        "ok": completion is not None,
+                        "error": error,
+                        "backend": asked.target.backend,
+                        "model_id": model_id,
+                        "model_version_id": asked.target.version_id,
+                        "latency_ms": latency_ms,
+                        "prompt_tokens": completion.prompt_tokens if completion else 0,
+                        "completion_tokens": completion.completion_tokens if completion else 0,
+                        "outcome": outcome,
+                        "used_examples": used,
+                    },
+                )
+                store.add_message_on(
+                    connection,
+                    conversation_id=asked.conversation_id,
+                    role="assistant",
+                    text=text,
+                    user_id="bot",
+                )
+                if outcome in UNANSWERED:  # the bot could not answer: a card for the desk
+                    desk_items.note_unanswered_on(
+                        connection, reply_id=reply_id, asked=asked, answer=text
+                    )
+                if not store.set_answered_on(
+                    connection,
+                    question_id=asked.question_id,
+                    owner=self.questions.owner,
+                    reply_id=reply_id,
+                ):
+                    raise TakenOver(f"question {asked.question_id}")  # rolls the reply back
+                if not asked.deliver:  # the caller shows it: nothing is owed afterwards
+                    store.close_on(
+                        connection,
+                        question_id=asked.question_id,
+                        state=QuestionState.posted,
+                        reply_id=reply_id,
+                    )
+        except TakenOver:
+            logger.warning("question %s was taken over; its answer is dropped", asked.question_id)
+            self.questions.let_go(asked.question_id)
+            raise
+        except SQLAlchemyError as exc:
+            why = db_error_kind(exc)
+            logger.error("the reply to question %s could not be stored: %s", asked.question_id, why)
+            self.questions.failed(asked.question_id)
+            raise SavedNotAnswered() from None
+        if not asked.deliver:
+            self.questions.let_go(asked.question_id)
         return Answer(
             reply_id=reply_id,
             text=text,
             ok=completion is not None,
             model_id=model_id,
-            notice=notice,
+            question_id=asked.question_id,
             outcome=outcome,
         )
 

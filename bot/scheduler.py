@@ -7,10 +7,12 @@ holds an engine and provider clients, which do not pickle): each process
 `install`s its own before its scheduler starts.
 
 The jobs: retraining's (`tuning.schedule.jobs`: `retrain` on RETRAIN_CRON,
-`poll-runs` to move unfinished runs on) and the bot's own `forget-deliveries`
+`poll-runs` to move unfinished runs on) and the bot's own: `forget-deliveries`
 (daily, and at once when a worker starts), which deletes the platforms'
 delivery ids older than a week (`bot.deliveries.KEPT`): no platform repeats a
-delivery that late, and the table stops growing.
+delivery that late, and the table stops growing; and `recover-answers` (at
+once, then every few seconds), which answers the questions a process left
+unanswered (`bot.recovery`).
 
 Every worker keeps the same jobs, so every worker fires every tick; whatever must
 happen once per tick is decided under a lease in the database (see
@@ -42,6 +44,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 FORGET_JOB = "forget-deliveries"
+RECOVER_JOB = "recover-answers"
 
 _installed: Runs | None = None
 
@@ -80,12 +83,32 @@ def forget_job() -> int:
     return forgotten
 
 
+_couriers: dict[int, Any] = {}  # per core: the channels' couriers, made on first use
+
+
+def recover_job() -> int:
+    """The stored `recover-answers` job: questions left unanswered, answered once; how many."""
+    from bot.recovery import couriers, recover
+
+    core = installed().core
+    by = _couriers.get(id(core))
+    if by is None:
+        by = _couriers[id(core)] = couriers(core)
+    done = recover(core, by)
+    return done.answered + done.noted
+
+
 def bot_jobs(settings: Settings) -> list[Job]:
     """The bot's own jobs (retraining brings its own: `tuning.schedule.jobs`)."""
     from apscheduler.triggers.interval import IntervalTrigger
 
     forget = IntervalTrigger(days=1, timezone=UTC)
-    return [Job(FORGET_JOB, "bot.scheduler:forget_job", forget, "forget old delivery ids")]
+    often = min(15.0, max(settings.recover_after_s / 2, 1.0))  # as `bot.recovery.every`
+    recover = IntervalTrigger(seconds=often, timezone=UTC)
+    return [
+        Job(FORGET_JOB, "bot.scheduler:forget_job", forget, "forget old delivery ids"),
+        Job(RECOVER_JOB, "bot.scheduler:recover_job", recover, "answer questions left unanswered"),
+    ]
 
 
 class JobThreads(BaseExecutor):

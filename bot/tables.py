@@ -92,7 +92,11 @@ class Message(SQLModel, table=True):
 class Reply(SQLModel, table=True):
     """The bot's answer with exactly what produced it."""
 
-    __table_args__ = (Index("ix_reply_platform", "channel", "platform_message_id"),)
+    __table_args__ = (
+        Index("ix_reply_platform", "channel", "platform_message_id"),
+        # "What could the bot not answer since Monday?" (the console's Home)
+        Index("ix_reply_outcome_created", "outcome", "created_at"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     conversation_id: int = Field(foreign_key="conversation.id", index=True)
     message_id: int = Field(foreign_key="message.id")  # the inbound message answered
@@ -115,6 +119,47 @@ class Reply(SQLModel, table=True):
         default_factory=list, sa_column=Column(JSON, nullable=False, default=list)
     )
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class QuestionState(StrEnum):
+    asked = "asked"  # stored; no reply yet
+    answered = "answered"  # the reply is stored; its delivery is not confirmed yet
+    posted = "posted"  # the person has the answer (or the caller printed it)
+    noted = "noted"  # found too late to answer: the person got a polite note instead
+    expired = "expired"  # found after a day: closed without a word
+
+
+OPEN_QUESTION_STATES = (QuestionState.asked, QuestionState.answered)
+
+
+class Question(SQLModel, table=True):
+    """A person's message the bot owes an answer, until the answer has reached them.
+
+    A process answering it holds a claim (`owner`, renewed until `claimed_until`), so a
+    question left by a process that died is found and answered once by another
+    (`bot.questions`). `route` is what its channel needs to deliver there later."""
+
+    __table_args__ = (
+        Index("ix_question_delivery", "channel", "delivery_key"),
+        Index("ix_question_open", "state", "claimed_until"),
+        Index("ix_question_asker", "conversation_id", "user_id"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    message_id: int = Field(foreign_key="message.id", unique=True)
+    conversation_id: int = Field(foreign_key="conversation.id")
+    channel: str = Field(max_length=32)
+    chat_id: str = Field(max_length=255)
+    thread_id: str = Field(default="", max_length=255)
+    user_id: str = Field(max_length=255)  # the identity, e.g. telegram:42
+    delivery_key: str | None = Field(default=None, max_length=255)
+    route: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    reply_id: int | None = Field(default=None, foreign_key="reply.id")
+    state: str = Field(default=QuestionState.asked.value, max_length=16)  # a `QuestionState`
+    owner: str = Field(default="", max_length=255)
+    claimed_until: datetime | None = None
+    attempts: int = 0
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
 
 
 class Feedback(SQLModel, table=True):
@@ -345,3 +390,8 @@ class GateAnswer(SQLModel, table=True):
     correction: bool = False
     candidate_right: bool | None = None
     current_right: bool | None = None
+
+
+# The review desk's tables live with the desk; imported here so that `bot.tables` registers
+# every table on SQLModel's metadata (migrations, tests) as before.
+from bot.desk.tables import DeskCard, DeskSubscription, Handoff, ReviewItem  # noqa: E402, F401

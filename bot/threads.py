@@ -82,6 +82,14 @@ def find_post(posts: PostLog, *, channel: str, platform_message_id: str) -> Post
     return None if found is None else Posted(*found)
 
 
+def given_in(engine: Engine, *, reply_id: int, channel: str, chat_id: str, thread_id: str) -> bool:
+    """Whether this reply was given in this channel's chat and thread (a click on an answer,
+    or a form about one, names a reply: it must be one from the conversation it came from)."""
+    with engine.connect() as connection:
+        found = store.reply_place_on(connection, reply_id=reply_id)
+    return found == (channel, chat_id, thread_id)
+
+
 def reply_text(engine: Engine, *, reply_id: int) -> str:
     """The text of a stored reply (raises `NotFound` for an unknown id)."""
     with session_scope(engine) as session:

@@ -6,6 +6,8 @@
 - `GET /metrics`: Prometheus text, totals read from the database, so every process agrees.
 - `/console`: the reviewers' web console (`bot.console`), unless CONSOLE_ENABLED=false.
 
+Every body is bounded by MAX_REQUEST_BYTES (`bot.request_size`): 413 beyond it.
+
 `create_app` is an app factory (`uvicorn bot.web:create_app --factory`): each worker
 process builds its own core and the HTTP side of every channel served over HTTP
 (`bot.channels.Channel.web`) from the environment.
@@ -30,15 +32,19 @@ from typing import Any
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot import logsafe
 from bot.app import Core, build_core
 from bot.channels import Channel, Web, registered, served_over_http
 from bot.config import Settings, get_settings
 from bot.db import ping
 from bot.metrics import DatabaseCollector
+from bot.recovery import Recovering
+from bot.request_size import RequestSizeLimit
 
 logger = logging.getLogger(__name__)
 
@@ -143,9 +149,13 @@ async def _off_the_loop(threads: Executor, function: Callable[..., Any], *args: 
     return await asyncio.wait_for(work, DATABASE_TIMEOUT_S)
 
 
-def create_app(settings: Settings | None = None) -> Starlette:
-    """The app for one server process: the core, the channels that are set up, health, metrics."""
+def create_app(settings: Settings | None = None, *, recover: bool = True) -> Starlette:
+    """The app for one server process: the core, the channels that are set up, health, metrics.
+
+    `recover`: look for questions left unanswered (at start, then now and then); `afina run`
+    leaves that to its worker's scheduler."""
     settings = settings or get_settings()
+    logsafe.install(settings)  # a server process uvicorn started has not been through the CLI
     served = plan(settings)
     core = build_core(settings)
     threads = ThreadPoolExecutor(DATABASE_THREADS, thread_name_prefix="web-db")
@@ -160,7 +170,11 @@ def create_app(settings: Settings | None = None) -> Starlette:
     webs = [channel.web(core) for channel in served.channels]
     logger.info("serving %s", " ".join(served.paths))
     return web_app(
-        core, webs, routes, closing=[lambda: threads.shutdown(wait=False, cancel_futures=True)]
+        core,
+        webs,
+        routes,
+        closing=[lambda: threads.shutdown(wait=False, cancel_futures=True)],
+        recovery=Recovering(core) if recover else None,
     )
 
 
@@ -170,10 +184,12 @@ def web_app(
     routes: Sequence[BaseRoute] = (),
     *,
     closing: Sequence[Callable[[], None]] = (),
+    recovery: Recovering | None = None,
 ) -> Starlette:
     """Channels' HTTP sides (and any other routes) in one app: each channel starts before
     the first request and drains after the last (at most SHUTDOWN_GRACE_S, all at once);
-    then `closing` runs and the core lets go of its database."""
+    then `closing` runs and the core lets go of its database. `recovery` runs beside the
+    server from its start to its end."""
     grace = core.settings.shutdown_grace_s
 
     @asynccontextmanager
@@ -183,13 +199,20 @@ def web_app(
             for web in webs:
                 await web.start()
                 started.append(web)
+            if recovery is not None:
+                recovery.start()
             yield
         finally:
+            if recovery is not None:
+                recovery.halt()
             await asyncio.gather(*(web.drain(grace) for web in started))
+            if recovery is not None:
+                await asyncio.to_thread(recovery.wait, grace)
             for close in closing:
                 close()
             core.posts.close()
             core.engine.dispose()
 
     channel_routes = [route for web in webs for route in web.routes]
-    return Starlette(routes=[*routes, *channel_routes], lifespan=lifespan)
+    limit = Middleware(RequestSizeLimit, limit=core.settings.max_request_bytes)
+    return Starlette(routes=[*routes, *channel_routes], lifespan=lifespan, middleware=[limit])

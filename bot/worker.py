@@ -6,6 +6,7 @@ the server. Which parts run follows the settings:
 
 - the scheduler always (periodic retrain, polling unfinished runs, forgetting
   old delivery ids);
+- the review desk's loop when a channel takes part in it (`bot.desk.loop`);
 - every channel whose settings place it in the background
   (`bot.channels.run_in_background`): Slack Socket Mode when SLACK_APP_TOKEN is
   set, Telegram long polling when TELEGRAM_WEBHOOK_URL is not. The others post
@@ -113,6 +114,10 @@ class Worker(Parts):
         self.scheduler = Scheduler(self.runs)
         channels = run_in_background(self.settings)
         parts: list[Part] = [self.scheduler, *(channel.background(core) for channel in channels)]
+        if core.desk.enabled:
+            from bot.desk.loop import DeskLoop
+
+            parts.append(DeskLoop(core))
         super().__init__(core, parts, timeout=self.settings.worker_stop_timeout_s)
 
     def describe(self) -> list[str]:

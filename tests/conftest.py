@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
+from bot import logsafe
 from bot.app import Core, build_core
 from bot.config import Settings, get_settings
 from tests.support.markers import mark_process_tests
@@ -62,6 +63,7 @@ def _isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[None]
     yield
     get_settings.cache_clear()
     common.core.cache_clear()
+    logsafe.uninstall()  # each `afina` run in-process masks its own secrets
 
 
 def _fresh_pg_database() -> tuple[str, str]:

@@ -26,7 +26,7 @@ from bot.config import Settings
 from bot.db import session_scope
 from bot.deliveries import KEPT
 from bot.errors import BadInput
-from bot.scheduler import FORGET_JOB, Scheduler, stored_jobs
+from bot.scheduler import FORGET_JOB, RECOVER_JOB, Scheduler, stored_jobs
 from bot.tables import ProcessedEvent, RunState, TuningRun, utcnow
 from tests.support.data import add_example, rows
 from tests.support.demo import with_demo
@@ -191,7 +191,8 @@ def test_the_stored_schedule_survives_a_restart(
     again = scheduler_for(weekly, scheduled)
     again.start()
     assert again.next_runs()[RETRAIN_JOB] == stored[RETRAIN_JOB]  # kept, not recomputed
-    assert set(stored_jobs(again.runs.core.engine)) == {RETRAIN_JOB, POLL_JOB, FORGET_JOB}
+    jobs = {RETRAIN_JOB, POLL_JOB, FORGET_JOB, RECOVER_JOB}
+    assert set(stored_jobs(again.runs.core.engine)) == jobs
     again.halt()
     assert again.wait(10)
 

@@ -141,6 +141,8 @@ class Builder:
         """Redact, dedupe and validate one snapshot row; None when it is dropped."""
         example_id, prompt, answer, rejected, source, key, digest, _updated = row
         self.report.read += 1
+        if isinstance(prompt, list):  # someone else's turn (named: `bot.asking`) never trains
+            prompt = [t for t in prompt if not isinstance(t, dict) or not t.get("name")]
         problem = self._shape(prompt, answer)
         if problem:
             self.report.drop(problem, example_id)

@@ -1,7 +1,9 @@
-"""Telling people a training run ended: one small interface that channels implement.
+"""Telling people a training run ended: one small interface, `RunNotifier`.
 
-A Slack or Telegram adapter implements `notify_run_finished` to post the
-sentence from `summary()` to its team channel; by default it goes to the log.
+`tuning.runs.Runs` calls it once when a run ends: the log (`LoggingNotifier`) and
+the review desk (`bot.desk.desk.Desk`, which posts the announcement, with Roll back
+or Promote anyway, through every channel's desk end: the Slack review channel and
+the Telegram reviewers who opted in).
 """
 
 from __future__ import annotations

@@ -26,7 +26,7 @@ from bot.errors import AfinaError, BadInput
 from bot.leases import Leases
 from bot.tables import FINAL_RUN_STATES, RunState, TuningRun, utcnow
 from tuning import steps
-from tuning.notify import LoggingNotifier, RunNotifier
+from tuning.notify import LoggingNotifier, Notifiers, RunNotifier
 from tuning.providers import get_provider
 from tuning.providers.base import Provider, ProviderError
 from tuning.steps import Tick
@@ -56,7 +56,8 @@ class Runs:
         # Given the number of rows a dataset build reads, yields a callback advanced as it reads.
         self.rows_progress = rows_progress or (lambda total: nullcontext(None))
         self.settings = core.settings
-        self.notifier = notifier or LoggingNotifier()
+        # Every run that ends is logged and announced on the review desk (`bot.desk`).
+        self.notifier = notifier or Notifiers([LoggingNotifier(), core.desk])
         self._make = providers or (lambda name: get_provider(name, core.settings, core))
         self._providers: dict[str, Provider] = {}
         self.leases = Leases(core.engine)

@@ -2,11 +2,13 @@
 
 A channel folder owns everything about its platform: events in, answers out with
 their feedback controls, its transports (HTTP routes, Socket Mode or long
-polling), finishing what it acknowledged when the process stops, and its checks
-for `afina doctor`. Processes never name a platform: `afina serve` mounts the
+polling), finishing what it acknowledged when the process stops, delivering an
+answer late (its `courier`, for `bot.recovery`), and its checks for `afina
+doctor`. Processes never name a platform: `afina serve` mounts the
 HTTP side of every configured channel, `afina worker` runs their background side,
 `afina run` does both, `afina <channel>` runs one alone, and the doctor asks each
-for its checks.
+for its checks. Each also takes its part in the review desk (`desk`): its cards,
+its buttons, handing reviewers' answers back into its conversations.
 
 Adding a channel is a folder `bot/channels/<name>/` whose `__init__` exposes
 `CHANNEL` (an object with the methods of `Channel`) and its module path in
@@ -28,6 +30,8 @@ if TYPE_CHECKING:
     from bot.app import Core
     from bot.checks import Diagnosis
     from bot.config import Settings
+    from bot.desk.ends import DeskEnd
+    from bot.recovery import Courier
     from bot.worker import Part
 
 REGISTERED = ("bot.channels.slack", "bot.channels.telegram")
@@ -95,9 +99,17 @@ class Channel(Protocol):
     def background(self, core: Core) -> Part:
         """Its background side (Socket Mode, long polling), for a worker."""
 
+    def courier(self, core: Core) -> Courier | None:
+        """How it delivers a question answered late, by any process (`bot.recovery`); None
+        when these settings cannot post there."""
+
     def checks(self, diagnosis: Diagnosis) -> None:
         """Add its lines to `afina doctor`: the settings' shapes, then (when reaching) whether
         the platform accepts the token."""
+
+    def desk(self, core: Core) -> DeskEnd | None:
+        """Its part of the review desk (`bot.desk.ends.DeskEnd`): posting and updating cards,
+        handing a reviewer's answer back into a conversation; None when it takes no part."""
 
 
 def registered() -> list[Channel]:

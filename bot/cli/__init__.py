@@ -56,9 +56,12 @@ def _setup(
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Log what happens inside."),
 ) -> None:
     """Afina tu IA: answer with your tuned model, learn from 👍 and corrections."""
+    from bot import logsafe
     from bot.config import get_settings
 
-    level = logging.DEBUG if verbose else getattr(logging, get_settings().log_level.upper(), 30)
+    settings = get_settings()
+    logsafe.install(settings)  # before anything logs: no secret in any line, at any level
+    level = logging.DEBUG if verbose else getattr(logging, settings.log_level.upper(), 30)
     logging.basicConfig(
         level=max(level, logging.DEBUG if verbose else logging.WARNING),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",

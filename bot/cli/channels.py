@@ -4,7 +4,8 @@ Each registered channel (`bot.channels.registered`) gets a command named after i
 It runs the channel's background side when its settings place it there (Slack
 Socket Mode, Telegram long polling), else its HTTP side alone on HOST:PORT (Slack's
 `/slack/events`, Telegram's webhook): the same parts `afina worker` and `afina serve`
-run, with the same stop (SHUTDOWN_GRACE_S to finish what was acknowledged).
+run, with the same stop (SHUTDOWN_GRACE_S to finish what was acknowledged), and the
+recovery of its questions left unanswered (`bot.recovery`).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ def _command(channel: Channel) -> Callable[..., None]:
 
 def run_alone(channel: Channel, host: str | None, port: int | None) -> None:
     """Run one channel until SIGINT or SIGTERM; a missing setting is one line, before anything."""
+    from bot.recovery import Recovering
     from bot.worker import Parts, run_until_signalled
 
     settings = get_settings()
@@ -43,7 +45,8 @@ def run_alone(channel: Channel, host: str | None, port: int | None) -> None:
     log_startup_report(settings)
     title = channel.title
     if placement is not None and placement.background:
-        parts = Parts(the_core, [channel.background(the_core)], timeout=settings.shutdown_grace_s)
+        alone = [channel.background(the_core), Recovering(the_core, [channel])]
+        parts = Parts(the_core, alone, timeout=settings.shutdown_grace_s)
         run_until_signalled(
             parts,
             on_ready=lambda: console.print(f"afina · {title} · {placement.mode}. Ctrl-C stops."),
@@ -62,4 +65,4 @@ def run_alone(channel: Channel, host: str | None, port: int | None) -> None:
         f"afina · {title} · {mode}, serving {' '.join(channel.paths)} on http://{host}:{port}. "
         "Ctrl-C stops."
     )
-    run_uvicorn(web_app(the_core, [web]), host, port)
+    run_uvicorn(web_app(the_core, [web], recovery=Recovering(the_core, [channel])), host, port)

@@ -12,7 +12,7 @@ from bot.db import session_scope
 from bot.doctor import log_startup_report
 from bot.errors import BadInput
 from bot.feedback import give
-from bot.identity import console_user, parse_identity
+from bot.identity import parse_identity, speaker
 from bot.messages import Incoming
 from bot.tables import FeedbackKind
 
@@ -31,7 +31,7 @@ def chat(
     """Chat with the bot in the terminal and teach it with /good, /bad, /fix."""
     from bot.channels.console import HELP, ConsoleChat
 
-    identity = user or console_user()
+    identity = speaker(user)
     channel, user_id = parse_identity(identity)
     if channel != "console":
         raise BadInput("The terminal chat speaks as a console:ID user.")
@@ -66,7 +66,7 @@ def ask(
     ),
 ) -> None:
     """Ask one question and print the answer."""
-    channel, user_id = parse_identity(user or console_user())
+    channel, user_id = parse_identity(speaker(user))
     reply = core().responder.answer(
         Incoming(channel=channel, chat_id=chat_id, user_id=user_id, text=text)
     )
@@ -116,7 +116,7 @@ def feedback(
             the_core.settings,
             knowledge=the_core.knowledge,
             reply_id=reply_id,
-            user=user or console_user(),
+            user=speaker(user),
             kind=chosen[0],
             corrected_text=fix,
         )

@@ -17,11 +17,11 @@ def console_link(
     ),
 ) -> None:
     """Print a one-time sign-in link to the web console (valid CONSOLE_LINK_TTL_S seconds)."""
-    from bot.identity import console_user
+    from bot.identity import speaker
     from bot.signin import console_link as make_link
 
     the_core = core()
-    link = make_link(the_core, user or console_user())
+    link = make_link(the_core, speaker(user))
     minutes = max(1, the_core.settings.console_link_ttl_s // 60)
     console.print(link, soft_wrap=True)
     console.print(f"[dim]Works once, for {minutes} minutes.[/dim]", highlight=False)

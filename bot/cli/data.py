@@ -9,12 +9,13 @@ import typer
 from rich.table import Table
 
 from bot import store, teaching
+from bot.cli import desk
 from bot.cli.common import console, core
 from bot.cli.teach import example_table, progress_bar, short
 from bot.db import session_scope
 from bot.errors import BadInput
 from bot.feedback import review as review_example
-from bot.identity import console_user
+from bot.identity import speaker
 from bot.importer import import_pairs, read_file, undo_batch
 from bot.tables import Example, ExampleStatus
 
@@ -44,13 +45,25 @@ def review(
         False, "--interactive", "-i", help="Go through pending items one by one."
     ),
     user: str = typer.Option(None, "--user", help="Reviewer identity, CHANNEL:ID."),
+    item: int = typer.Option(
+        None, "--item", help="A review desk item (unanswered, rated 👎) to answer or dismiss."
+    ),
+    text: str = typer.Option(
+        None, "--text", help="With --item: the answer (it goes to the customer too)."
+    ),
+    dismiss: bool = typer.Option(False, "--dismiss", help="With --item: nothing to teach."),
 ) -> None:
-    """List pending corrections; approve or reject them (accepted ones too)."""
+    """List pending corrections, unanswered questions and 👎'd answers; act on them."""
     the_core = core()
-    reviewer = user or console_user()
+    reviewer = speaker(user)
     if conflicts:
         _conflicts()
         return
+    if item is not None:
+        if (text is not None) != dismiss:
+            console.print(desk.handle(the_core, item_id=item, text=text, reviewer=reviewer))
+            return
+        raise BadInput("With --item, give the answer with --text, or --dismiss.")
     with session_scope(the_core.engine) as session:
         for example_id, yes in [(i, True) for i in approve] + [(i, False) for i in reject]:
             example, older = review_example(
@@ -66,8 +79,15 @@ def review(
         pending = list(store.list_examples(session, status=ExampleStatus.pending, limit=200))
     if approve or reject:
         return
-    if not pending:
+    waiting = desk.open_items(the_core)
+    if not pending and not waiting:
         console.print("Nothing waits for review.")
+        return
+    if waiting:
+        for line in desk.items_lines(waiting):
+            console.print(line, markup=False)
+        console.print("[dim]afina review --item ID --text ANSWER (or --dismiss)[/dim]")
+    if not pending:
         return
     if not interactive or not sys.stdin.isatty():
         console.print(example_table(pending, f"{len(pending)} pending"))
@@ -127,7 +147,7 @@ def import_file(
 ) -> None:
     """Import examples from CSV (`,` or `;`), a Markdown / text FAQ, or JSONL; each is a batch."""
     the_core = core()
-    who = user or console_user()
+    who = speaker(user)
     if undo is not None:
         with session_scope(the_core.engine) as session:
             taken = undo_batch(session, batch_id=undo, by=who)

@@ -44,7 +44,7 @@ def run(
         f"afina · run · serving {' '.join(served.paths)} on http://{host}:{port}. Ctrl-C stops."
     )
     try:
-        run_uvicorn(create_app(settings), host, port)
+        run_uvicorn(create_app(settings, recover=False), host, port)  # the worker recovers
     finally:
         # The server has drained what it acknowledged; now the worker finishes what it holds.
         if not worker.stop():

@@ -1,9 +1,10 @@
 """The web console at /console: server-rendered pages for the people who teach the bot.
 
-`routes(core, settings)` is the one thing a process mounts. Pages now: Home,
-Examples, Conversations (with Correct), Runs (promote, roll back), Playground and
-Audit, behind password-less sign-in (`bot.signin`). Phase 2 adds Review,
-Unanswered and Import as modules of their own, listed in `PAGES`.
+`routes(core, settings)` is the one thing a process mounts. Pages: Home, Review (the
+review desk's items and actions), Unanswered (grouped, answered in place), Examples
+(edit, take back), Conversations (with Correct), Import (preview, confirm, undo),
+Runs (promote, roll back), Playground and Audit, behind password-less sign-in
+(`bot.signin`); each a module of its own, listed in `PAGES`.
 """
 
 from __future__ import annotations
@@ -14,10 +15,32 @@ from starlette.staticfiles import StaticFiles
 
 from bot.app import Core
 from bot.config import Settings
-from bot.console import audit, conversations, examples, home, playground, runs, signin_pages
+from bot.console import (
+    audit,
+    conversations,
+    examples,
+    home,
+    imports,
+    playground,
+    review,
+    runs,
+    signin_pages,
+    unanswered,
+)
 from bot.console.http import BASE, HERE, SecurityHeaders
 
-PAGES = (signin_pages, home, examples, conversations, runs, playground, audit)
+PAGES = (
+    signin_pages,
+    home,
+    review,
+    unanswered,
+    examples,
+    conversations,
+    imports,
+    runs,
+    playground,
+    audit,
+)
 
 
 def routes(core: Core, settings: Settings) -> BaseRoute:

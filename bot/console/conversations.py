@@ -14,9 +14,11 @@ from bot.console import actions
 from bot.console.http import BASE, PER_PAGE, Ctx, page
 from bot.console.used import Used, examples_used
 from bot.db import session_scope
+from bot.desk.tables import ReviewItem
 from bot.errors import AfinaError, NotFound
 from bot.feedback import Result
 from bot.store import browse as store_browse
+from bot.store import review as store_review
 from bot.tables import Feedback, Message, Reply
 
 DONE = {r.value for r in Result}
@@ -56,6 +58,7 @@ class Turn:
     reply: Reply | None = None
     used: tuple[Used, ...] = ()
     feedback: tuple[Feedback, ...] = ()
+    item: ReviewItem | None = None  # its 👎 or unanswered item on the review desk
 
 
 def one(ctx: Ctx) -> Response:
@@ -82,19 +85,23 @@ def show(
                 "problem.html", status=404, reason="not_found", detail=missing.message
             )
         found = store_browse.thread(session, conversation=conversation)
-        used = examples_used(session, [r for rows in found.replies.values() for r in rows])
+        replies = [r for rows in found.replies.values() for r in rows]
+        used = examples_used(session, replies)
+        items = store_review.items_of_replies(session, reply_ids=[r.id or 0 for r in replies])
     return ctx.render(
         "conversation.html",
         status=status,
         conversation=conversation,
-        timeline=timeline(found, used),
+        timeline=timeline(found, used, items),
         done=done,
         example=example,
         error=error,
     )
 
 
-def timeline(found: store_browse.Thread, used: dict[int, list[Used]]) -> list[Turn]:
+def timeline(
+    found: store_browse.Thread, used: dict[int, list[Used]], items: dict[int, ReviewItem]
+) -> list[Turn]:
     """Messages in order, each question followed by its replies. The responder also
     stores each reply as an assistant message; those echoes are left out."""
     turns: list[Turn] = []
@@ -109,7 +116,13 @@ def timeline(found: store_browse.Thread, used: dict[int, list[Used]]) -> list[Tu
         for reply in replies:
             rid = reply.id or 0
             turns.append(
-                Turn(None, reply, tuple(used.get(rid, [])), tuple(found.feedback.get(rid, [])))
+                Turn(
+                    None,
+                    reply,
+                    tuple(used.get(rid, [])),
+                    tuple(found.feedback.get(rid, [])),
+                    items.get(rid),
+                )
             )
     return turns
 

@@ -1,8 +1,6 @@
-"""Examples: search, filter by source and status, page through; open one with its origin.
-
-Phase 2 adds edit and delete (kept as rejected) on the example page, through
-issue 12's core functions.
-"""
+"""Examples: search, filter by source and status, page through; open one with its origin
+(the conversation and the feedback), edit its answer or take it back (kept as rejected),
+through the same core functions as `afina examples edit|delete`."""
 
 from __future__ import annotations
 
@@ -11,10 +9,11 @@ from starlette.routing import Route
 
 from bot import store
 from bot.app import Core
-from bot.console.http import PER_PAGE, Ctx, page
+from bot.console import lessons
+from bot.console.http import BASE, PER_PAGE, Ctx, page
 from bot.console.used import conversation_of
 from bot.db import session_scope
-from bot.errors import NotFound
+from bot.errors import AfinaError, NotFound
 from bot.store import browse as store_browse
 from bot.tables import ExampleSource, ExampleStatus
 
@@ -26,7 +25,12 @@ def routes(core: Core) -> list[Route]:
     return [
         Route("/examples", page(core, listing), methods=["GET"]),
         Route("/examples/{id:int}", page(core, one), methods=["GET"]),
+        Route("/examples/{id:int}/edit", page(core, edit), methods=["POST"]),
+        Route("/examples/{id:int}/delete", page(core, delete), methods=["POST"]),
     ]
+
+
+DONE = {"edited", "deleted"}
 
 
 def listing(ctx: Ctx) -> Response:
@@ -55,7 +59,13 @@ def listing(ctx: Ctx) -> Response:
 
 
 def one(ctx: Ctx) -> Response:
-    example_id = ctx.path_id()
+    done = ctx.arg("done")
+    return show(ctx, ctx.path_id(), done=done if done in DONE else "")
+
+
+def show(
+    ctx: Ctx, example_id: int, *, done: str = "", error: str = "", status: int = 200
+) -> Response:
     with session_scope(ctx.core.engine) as session:
         try:
             example = store.get_example(session, example_id=example_id)
@@ -69,8 +79,35 @@ def one(ctx: Ctx) -> Response:
             feedback = store_browse.feedback_on_reply(session, reply_id=example.reply_id)
     return ctx.render(
         "example.html",
+        status=status,
+        done=done,
+        error=error,
         example=example,
         context=conversation_of(example.prompt),
         reply=reply,
         feedback=feedback or [],
     )
+
+
+def edit(ctx: Ctx) -> Response:
+    example_id = ctx.path_id()
+    try:
+        lessons.edit_example(
+            ctx.core, user=ctx.user, example_id=example_id, answer=ctx.form.get("answer", "")
+        )
+    except NotFound as missing:
+        return ctx.render("problem.html", status=404, reason="not_found", detail=missing.message)
+    except AfinaError as refused:  # an empty answer, or one another example already has
+        return show(ctx, example_id, error=refused.message, status=400)
+    return ctx.redirect(f"{BASE}/examples/{example_id}", done="edited")
+
+
+def delete(ctx: Ctx) -> Response:
+    example_id = ctx.path_id()
+    try:
+        lessons.delete_example(ctx.core, user=ctx.user, example_id=example_id)
+    except NotFound as missing:
+        return ctx.render("problem.html", status=404, reason="not_found", detail=missing.message)
+    except AfinaError as refused:  # already taken back
+        return show(ctx, example_id, error=refused.message, status=400)
+    return ctx.redirect(f"{BASE}/examples/{example_id}", done="deleted")

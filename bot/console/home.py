@@ -14,6 +14,7 @@ from bot.console.http import Ctx, page
 from bot.db import session_scope
 from bot.responder import choose_target
 from bot.store import browse as store_browse
+from bot.store import desk as store_desk
 from bot.tables import utcnow
 
 
@@ -39,6 +40,7 @@ def overview(core: Core) -> dict[str, Any]:
         weeks = store_browse.feedback_by_week(session, now=now)
         last = next(iter(store.list_runs(session, limit=1)), None)
         unanswered = store_browse.unanswered_since(session, since=store_browse.week_start(now))
+        open_items = store_desk.count_open(session)
     return {
         "active": active,
         "target": choose_target(settings, active),
@@ -51,8 +53,9 @@ def overview(core: Core) -> dict[str, Any]:
         "new_examples": new_examples(core, settings.tuning_provider),
         "needed": settings.retrain_min_new_examples,
         "cron": settings.retrain_cron,
-        # Phase 2 (issue 15's review items) fills this; None hides its card.
-        "open_items": None,
+        # The review desk's open items, by kind (suggestion, rejected, unanswered).
+        "open_items": open_items,
+        "open_total": sum(open_items.values()),
         # Questions answered "I don't know" since Monday (`reply.outcome`).
         "unanswered_this_week": unanswered,
     }

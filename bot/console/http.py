@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -59,6 +60,16 @@ def shown(at: datetime | None) -> str:
 templates.filters["when"] = shown
 
 
+@dataclass(frozen=True)
+class Upload:
+    """A file sent with a form, read whole: its name as the browser gave it, and its bytes
+    (`too_big` when it was over CONSOLE_MAX_UPLOAD_MB: then `data` holds only the start)."""
+
+    name: str
+    data: bytes
+    too_big: bool = False
+
+
 @dataclass
 class Ctx:
     """One request as a handler sees it: the core, the reviewer, the language, the input."""
@@ -68,6 +79,7 @@ class Ctx:
     reviewer: Reviewer
     t: Texts
     form: Mapping[str, str] = field(default_factory=dict)
+    files: Mapping[str, Upload] = field(default_factory=dict)
 
     @property
     def user(self) -> str:
@@ -143,12 +155,18 @@ def page(core: Core, handler: Callable[[Ctx], Response]) -> Callable[[Request], 
         if reviewer is None:
             return redirect(f"{BASE}/signin", why="signed_out" if cookie else "")
         form: Mapping[str, str] = {}
+        files: dict[str, Upload] = {}
         if request.method == "POST":
             received = await request.form()
             form = {k: v for k, v in received.items() if isinstance(v, str)}
             if not hmac.compare_digest(form.get("csrf", ""), reviewer.csrf):
                 return render(request, "problem.html", t, status=403, reason="csrf")
-        ctx = Ctx(request, core, reviewer, t, form)
+            limit = int(core.settings.console_max_upload_mb * 1024 * 1024)
+            for name, value in received.items():
+                if isinstance(value, UploadFile):
+                    data = await value.read(limit + 1)
+                    files[name] = Upload(value.filename or "", data[:limit], len(data) > limit)
+        ctx = Ctx(request, core, reviewer, t, form, files)
         return await run_in_threadpool(handler, ctx)
 
     return endpoint

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from bot.console.texts_es import ES
+from bot.console.texts_teach import TEACH_EN
 
 EN: dict[str, str] = {
     "footer": "the console for the people who teach the bot",
@@ -215,6 +216,7 @@ EN: dict[str, str] = {
     "action_asked_in_playground": "asked in the playground",
     "action_new_playground_conversation": "new playground conversation",
 }
+EN.update(TEACH_EN)
 
 LANGUAGES = {"en": EN, "es": ES}
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from bot.console.texts_teach_es import TEACH_ES
+
 ES: dict[str, str] = {
     "footer": "la consola de quienes enseñan al bot",
     "signed_in_as": "Has entrado como",
@@ -205,3 +207,4 @@ ES: dict[str, str] = {
     "action_asked_in_playground": "preguntó en pruebas",
     "action_new_playground_conversation": "conversación de pruebas nueva",
 }
+ES.update(TEACH_ES)

@@ -11,7 +11,8 @@ docstring says which, and why):
 - `vectors`: the embedder's vectors of each example (Core on a connection);
 - `versions`: model versions, tuning runs, their events (ORM, in a session);
 - `leases`: named leases by compare-and-set (Core, in a session);
-- `deliveries`: platform deliveries already handled (Core on a connection).
+- `deliveries`: platform deliveries already handled (Core on a connection);
+- `questions`: questions owed an answer, their claims, and an asker's history (Core).
 
 Every function takes an open `Session` or `Connection` and leaves committing to the
 caller (`bot.db.session_scope`, `bot.db.write_transaction`), so one unit of work
@@ -28,6 +29,7 @@ from bot.store.conversations import (
     find_post_on,
     open_conversation_id_on,
     recent_turns_on,
+    reply_place_on,
     set_platform_message_ids_on,
 )
 from bot.store.deliveries import forget_processed_on, mark_processed_on
@@ -49,6 +51,20 @@ from bot.store.examples import (
 )
 from bot.store.feedback import add_feedback, get_reply
 from bot.store.leases import drop_lease, get_lease, take_lease
+from bot.store.questions import (
+    Pending,
+    add_question_on,
+    asker_turns_on,
+    claim_on,
+    close_on,
+    open_questions_on,
+    question_for_delivery_on,
+    question_on,
+    release_on,
+    renew_on,
+    reply_text_on,
+    set_answered_on,
+)
 from bot.store.snapshots import (
     SNAPSHOT_COLUMNS,
     IndexRow,
@@ -81,6 +97,7 @@ __all__ = [
     "SNAPSHOT_COLUMNS",
     "ActiveVersion",
     "IndexRow",
+    "Pending",
     "VectorRow",
     "accepted_examples",
     "activate_version",
@@ -89,11 +106,15 @@ __all__ = [
     "add_feedback",
     "add_import_batch",
     "add_message_on",
+    "add_question_on",
     "add_reply_on",
     "add_run",
     "add_run_event",
     "add_version",
+    "asker_turns_on",
+    "claim_on",
     "close_conversation_on",
+    "close_on",
     "conversation_id_on",
     "count_examples",
     "count_new_examples",
@@ -120,14 +141,22 @@ __all__ = [
     "max_example_id",
     "new_example",
     "open_conversation_id_on",
+    "open_questions_on",
     "open_runs",
+    "question_for_delivery_on",
+    "question_on",
     "recent_turns_on",
+    "release_on",
+    "renew_on",
     "replace_vectors_on",
+    "reply_place_on",
+    "reply_text_on",
     "retire_examples",
     "run_events",
     "same_question_examples",
     "save_example",
     "save_run",
+    "set_answered_on",
     "set_platform_message_ids_on",
     "snapshot_rows",
     "take_lease",

@@ -19,6 +19,7 @@ from sqlmodel import Session, col, select
 
 from bot.db import SEARCH_TABLE
 from bot.errors import NotFound
+from bot.store.ids import by_id
 from bot.tables import (
     Conversation,
     Example,
@@ -193,7 +194,7 @@ class Thread:
 
 
 def conversation(session: Session, *, conversation_id: int) -> Conversation:
-    found = session.get(Conversation, conversation_id)
+    found = by_id(session, Conversation, conversation_id)
     if found is None:
         raise NotFound(f"No conversation with id {conversation_id}.")
     return found
@@ -261,13 +262,14 @@ def feedback_by_week(session: Session, *, now: datetime, weeks: int = 8) -> list
 
 
 def unanswered_since(session: Session, *, since: datetime) -> int:
-    """Questions the bot said it did not know (`reply.outcome`), playground left out."""
+    """Questions the bot could not answer (`reply.outcome` abstained or error), playground
+    left out."""
     return int(
         session.exec(
             select(func.count())
             .select_from(Reply)
             .where(col(Reply.created_at) >= since)
-            .where(col(Reply.outcome) == ReplyOutcome.abstained)
+            .where(col(Reply.outcome).in_([ReplyOutcome.abstained, ReplyOutcome.error]))
             .where(col(Reply.channel) != PLAYGROUND)
         ).one()
     )

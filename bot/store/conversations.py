@@ -19,6 +19,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Connection
 from sqlmodel import col
 
+from bot.store.ids import MAX_ID
 from bot.tables import Conversation, Message, ModelVersion, Reply, utcnow
 
 
@@ -73,6 +74,11 @@ _FIND_POST = (
     .where(col(Reply.platform_message_id) == bindparam("platform_message_id"))
     .order_by(col(Reply.id).desc())
     .limit(1)
+)
+_REPLY_PLACE = (
+    sa_select(col(Reply.channel), col(Conversation.chat_id), col(Conversation.thread_id))
+    .join(Conversation, col(Conversation.id) == col(Reply.conversation_id))
+    .where(col(Reply.id) == bindparam("reply_id"))
 )
 
 
@@ -174,3 +180,11 @@ def find_post_on(
     keys = {"channel": channel, "platform_message_id": platform_message_id}
     row = connection.execute(_FIND_POST, keys).first()
     return None if row is None else (int(row[0] or 0), str(row[1]), str(row[2]))
+
+
+def reply_place_on(connection: Connection, *, reply_id: int) -> tuple[str, str, str] | None:
+    """Where a reply was given: its channel, chat and thread; None for an unknown id."""
+    if not 0 < reply_id <= MAX_ID:
+        return None
+    row = connection.execute(_REPLY_PLACE, {"reply_id": reply_id}).first()
+    return None if row is None else (str(row[0]), str(row[1]), str(row[2]))

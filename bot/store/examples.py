@@ -15,6 +15,8 @@ from sqlalchemy import func, update
 from sqlmodel import Session, col, select
 
 from bot.errors import NotFound
+from bot.store.browse import LIKE_ESCAPE, like_pattern
+from bot.store.ids import by_id
 from bot.tables import Example, ExampleSource, ExampleStatus, ImportBatch, utcnow
 from bot.text import content_hash, question_hash
 
@@ -71,7 +73,7 @@ def same_question_examples(session: Session, *, example: Example) -> Sequence[Ex
 
 
 def get_example(session: Session, *, example_id: int) -> Example:
-    example = session.get(Example, example_id)
+    example = by_id(session, Example, example_id)
     if example is None:
         raise NotFound(f"No example with id {example_id}.")
     return example
@@ -88,9 +90,10 @@ def list_examples(
     if status is not None:
         query = query.where(Example.status == status)
     if search:
-        pattern = f"%{search}%"
+        pattern = like_pattern(search)  # `%` and `_` match themselves
         query = query.where(
-            col(Example.question).ilike(pattern) | col(Example.answer).ilike(pattern)
+            col(Example.question).ilike(pattern, escape=LIKE_ESCAPE)
+            | col(Example.answer).ilike(pattern, escape=LIKE_ESCAPE)
         )
     return session.exec(query).all()
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 from sqlmodel import Session
 
 from bot.errors import NotFound
+from bot.store.ids import by_id
 from bot.tables import Feedback, Reply
 
 
 def get_reply(session: Session, *, reply_id: int) -> Reply:
-    reply = session.get(Reply, reply_id)
+    reply = by_id(session, Reply, reply_id)
     if reply is None:
         raise NotFound(f"No answer with id {reply_id}: check the id shown under the answer.")
     return reply

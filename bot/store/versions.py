@@ -15,6 +15,7 @@ from sqlalchemy import update
 from sqlmodel import Session, col, select
 
 from bot.errors import NotFound
+from bot.store.ids import by_id
 from bot.tables import FINAL_RUN_STATES, ModelVersion, RunState, TuningEvent, TuningRun, utcnow
 
 # --- model versions --------------------------------------------------------------
@@ -41,7 +42,7 @@ def list_versions(session: Session) -> Sequence[ModelVersion]:
 
 
 def get_version(session: Session, *, version_id: int) -> ModelVersion:
-    version = session.get(ModelVersion, version_id)
+    version = by_id(session, ModelVersion, version_id)
     if version is None:
         raise NotFound(f"No model version {version_id}: `afina models` lists them.")
     return version
@@ -83,7 +84,7 @@ def add_run(session: Session, run: TuningRun) -> TuningRun:
 
 
 def get_run(session: Session, *, run_id: int) -> TuningRun:
-    run = session.get(TuningRun, run_id)
+    run = by_id(session, TuningRun, run_id)
     if run is None:
         raise NotFound(f"No training run {run_id}: `afina runs` lists them.")
     return run

@@ -108,3 +108,19 @@ def rate(core: Core, reply_id: int, *, user: str, good: bool) -> None:
     with session_scope(core.engine) as session:
         kind = FeedbackKind.approve if good else FeedbackKind.reject
         feedback.give(session, core.settings, reply_id=reply_id, user=user, kind=kind)
+
+
+def suggest(core: Core, reply_id: int, *, user: str, text: str) -> None:
+    """A customer's ✏️: a pending example, and the review desk's suggestion item."""
+    from bot import feedback
+    from bot.tables import FeedbackKind
+
+    with session_scope(core.engine) as session:
+        feedback.give(
+            session,
+            core.settings,
+            reply_id=reply_id,
+            user=user,
+            kind=FeedbackKind.correct,
+            corrected_text=text,
+        )

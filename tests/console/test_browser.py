@@ -2,8 +2,10 @@
 driven by Selenium against a real `afina run` process.
 
 A reviewer gets a link from `afina console-link`, signs in on a phone-sized window,
-corrects a reply, opens an example, opens a local run whose loss chart renders,
-asks in the playground, and reads the audit trail; then a desktop window. Every
+approves a suggested correction on Review, edits an example, corrects a reply,
+answers an unanswered question in place, imports a file (preview, confirm), opens a
+local run whose loss chart renders, asks in the playground, and reads the audit
+trail; then a desktop window. Every
 page is saved as a PNG under the test's folder and copied to bench/out/screenshots/.
 Nothing here downloads a browser: the binary and the driver are given by path and
 Selenium Manager is kept offline.
@@ -19,10 +21,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.app import build_core
 from bot.config import Settings
+from bot.desk.tables import ReviewItem
 from bot.tables import AuditEntry, Example, ExampleStatus, Feedback, FeedbackKind
 from tests.console import seed
 from tests.support.processes import AFINA, free_port, listening, wait_for
@@ -69,6 +72,9 @@ def served(tmp_path: Path) -> Iterator[dict[str, Any]]:
     canarias = seed.ask(core, "¿Hacéis envíos a Canarias?", user="43")
     seed.rate(core, canarias, user="telegram:43", good=True)
     seed.rate(core, reply_id, user="telegram:42", good=False)
+    gift = seed.ask(core, "Do you sell gift cards?", user="44")
+    seed.suggest(core, gift, user="telegram:44", text="Yes, from 10 € in the shop 🎁")
+    seed.ask(core, "What is the zorblat club?", user="45")
     run_id, _ = seed.local_run(core)
     core.engine.dispose()
     inherited = {k: v for k, v in os.environ.items() if not k.startswith(_NOT_INHERITED)}
@@ -167,6 +173,24 @@ def test_a_reviewer_uses_the_console_from_a_phone(
     assert "How the bot is doing" in pages.wait("section.cards").find_element("xpath", "..").text
     pages.shot("phone-02-home", PHONE)
 
+    pages.open("/console/review")
+    pages.shot("phone-03-review", PHONE)
+    pages.find("form.act-approved button").click()  # the customer's suggested gift-card answer
+    assert "Approved" in pages.wait(".note.ok").text
+    pages.shot("phone-03b-approved", PHONE)
+
+    pages.open("/console/examples")
+    pages.all(".rows a.row")[0].click()  # the newest: the suggestion just approved
+    pages.wait("details.edit summary").click()
+    box = pages.find("details.edit textarea")
+    box.clear()
+    box.send_keys("Yes: gift cards from 10 € in the shop and online 🎁")
+    pages.shot("phone-03c-editing-example", PHONE)
+    pages.find("details.edit button.primary").click()
+    assert "Saved" in pages.wait(".note.ok").text
+    assert "and online" in pages.find(".prose.answer").text
+    pages.shot("phone-03d-example-edited", PHONE)
+
     pages.open("/console/conversations")
     pages.shot("phone-03-conversations", PHONE)
     pages.all(".rows a.row")[-1].click()  # the oldest: the UK question
@@ -187,6 +211,28 @@ def test_a_reviewer_uses_the_console_from_a_phone(
     assert pages.all(".rows a.row")
     pages.shot("phone-07-examples", PHONE)
 
+    pages.open("/console/unanswered")
+    group = pages.find("li.group")
+    assert "zorblat" in group.text
+    group.find_element("css selector", "textarea").send_keys(
+        "The Zorblat Club is our free loyalty club: 1 point per euro 🌿"
+    )
+    pages.shot("phone-12-unanswered", PHONE)
+    group.find_element("css selector", "button.primary").click()
+    assert "Answered 1 questions" in pages.wait(".note.ok").text
+    pages.shot("phone-13-answered", PHONE)
+
+    faq = tmp_path / "faq.csv"
+    faq.write_text("question,answer\nDo you gift-wrap?,Yes for 2 €\nBroken line\n")
+    pages.open("/console/import")
+    pages.find("input[type=file]").send_keys(str(faq))
+    pages.find("form.upload button.primary").click()
+    assert "faq.csv:3" in pages.wait(".bad-lines").text
+    pages.shot("phone-14-import-preview", PHONE)
+    pages.find("form.confirm button.primary").click()
+    assert "Imported 1 examples" in pages.wait(".note.ok").text
+    pages.shot("phone-15-imported", PHONE)
+
     pages.open(f"/console/runs/{served['run']}")
     path = pages.find("svg path.loss-line")
     assert path.get_attribute("d").startswith("M") and path.size["width"] > 200
@@ -203,7 +249,12 @@ def test_a_reviewer_uses_the_console_from_a_phone(
     assert "corrected a reply" in pages.find("table.audit").text
     pages.shot("phone-11-audit", PHONE)
 
-    for name, path_ in (("home", "/console/"), ("run", f"/console/runs/{served['run']}")):
+    for name, path_ in (
+        ("home", "/console/"),
+        ("run", f"/console/runs/{served['run']}"),
+        ("review", "/console/review?status=all"),
+        ("import", "/console/import"),
+    ):
         pages.open(path_)
         pages.shot(f"desktop-{name}", DESKTOP)
     pages.open("/console/conversations")
@@ -221,10 +272,16 @@ def test_a_reviewer_uses_the_console_from_a_phone(
         ).all()
         example = session.get(Example, fix.example_id)
         actions = {e.action for e in session.exec(select(AuditEntry)).all()}
+        items = {i.kind: i for i in session.exec(select(ReviewItem)).all()}
+        edited = session.exec(select(Example).where(col(Example.reviewed_by) == REVIEWER)).all()
     core.engine.dispose()
     assert fix.user_id == REVIEWER and fix.is_reviewer
     assert example is not None and example.status == ExampleStatus.accepted
     assert {"signed in", "corrected", "asked in playground"} <= actions
+    assert {"approved item", "edited", "answered item", "imported"} <= actions
+    assert items["suggestion"].action == "approved" and items["suggestion"].handled_by == REVIEWER
+    assert any("and online" in e.answer for e in edited)
+    assert any(e.answer.startswith("The Zorblat Club") for e in edited)
 
     SHOTS.mkdir(parents=True, exist_ok=True)
     for png in pages.folder.glob("*.png"):

@@ -10,6 +10,7 @@ from starlette.testclient import TestClient
 from bot import store
 from bot.app import Core
 from bot.db import session_scope
+from bot.desk.tables import ReviewItem
 from bot.tables import (
     AuditEntry,
     Conversation,
@@ -166,6 +167,12 @@ def test_a_conversation_shows_replies_examples_used_and_feedback(
     assert f"#{demo_uk.id}</a> · {used['score']:.2f}" in page.text  # with its score
     assert "👍 Good" in page.text and "telegram:42" in page.text
     assert page.text.count('action="/console/replies/') == 2
+    assert "waits on Review" not in page.text  # both answered, nothing rated 👎
+
+    seed.rate(console_core, first, user="telegram:42", good=False)
+    [item] = rows(console_core, ReviewItem)
+    page = signed_in.get(f"/console/conversations/{conversation.id}")
+    assert f'href="/console/review?status=open#item-{item.id}"' in page.text
 
 
 def test_correcting_a_reply_teaches_the_bot_as_the_signed_in_reviewer(

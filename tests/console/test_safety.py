@@ -43,6 +43,7 @@ def test_no_page_ever_shows_a_secret(
     client = make_client(**configured)
     core = build_core(console_settings(**configured))  # type: ignore[arg-type]
     reply = seed.ask(core)
+    seed.rate(core, reply, user="telegram:42", good=False)  # an item on the Review page
     run_id, version_id = seed.local_run(core)
     bodies = [client.get("/console/signin").text]
     link = console_link(core, REVIEWER)
@@ -63,6 +64,9 @@ def test_no_page_ever_shows_a_secret(
         f"/console/runs/{run_id}",
         "/console/playground",
         "/console/audit",
+        "/console/review?status=all",
+        "/console/unanswered",
+        "/console/import",
         "/console/examples/99999",
     ):
         response = client.get(path)
@@ -73,6 +77,7 @@ def test_no_page_ever_shows_a_secret(
     core.engine.dispose()
     everything = "\n".join(bodies)
     assert "We ship within the EU" in everything  # the pages really rendered, with answers
+    assert 'id="item-' in everything  # the Review page too
     for name, secret in SECRETS.items():
         assert secret not in everything, name
         assert secret.split(":")[-1][-12:] not in everything, name

@@ -34,6 +34,9 @@ PAGES = [
     "/console/runs/1",
     "/console/playground",
     "/console/audit",
+    "/console/review",
+    "/console/unanswered",
+    "/console/import",
 ]
 ACTIONS = [
     "/console/replies/1/correct",
@@ -42,6 +45,13 @@ ACTIONS = [
     "/console/playground",
     "/console/playground/new",
     "/console/signout",
+    "/console/examples/1/edit",
+    "/console/examples/1/delete",
+    "/console/review/1",
+    "/console/unanswered",
+    "/console/import/preview",
+    "/console/import/confirm",
+    "/console/import/1/undo",
 ]
 
 
@@ -210,3 +220,24 @@ def test_secure_cookies_over_https_and_behind_a_trusted_proxy(
     proxied = {"x-forwarded-proto": "https"}
     assert secure(cookies(make_client(), **proxied)) == [False, False]  # not told to trust it
     assert secure(cookies(make_client(console_trust_proxy=True), **proxied)) == [True, True]
+
+
+def test_every_action_refuses_a_form_without_its_token_and_a_demoted_reviewer(
+    make_client: Callable[..., TestClient], console_core: Core
+) -> None:
+    client = make_client()
+    sign_in(client, console_core)
+    audit = len(rows(console_core, AuditEntry))
+    for path in ACTIONS:
+        response = client.post(path, data={"text": "x", "do": "approved", "answer": "x"})
+        assert response.status_code == 403, path
+    assert len(rows(console_core, AuditEntry)) == audit  # nothing was done, nothing written
+    demoted = make_client(slack_reviewers=["USOMEONE"])  # the same session, no longer a reviewer
+    demoted.cookies.update(client.cookies)
+    csrf = csrf_of(client)
+    for path in PAGES:
+        assert demoted.get(path, follow_redirects=False).status_code == 303, path
+    for path in ACTIONS:
+        response = demoted.post(path, data={"csrf": csrf}, follow_redirects=False)
+        assert response.status_code == 303 and "/console/signin" in response.headers["location"]
+    assert len(rows(console_core, AuditEntry)) == audit

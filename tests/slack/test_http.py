@@ -1,16 +1,21 @@
-"""`/slack/events` over HTTP: Slack's signature is checked before anything else happens."""
+"""`/slack/events` over HTTP: Slack's signature is checked before anything else happens, and
+an event is acknowledged only once its message is stored."""
 
 from __future__ import annotations
 
 import json
+import sqlite3
 import time
 from pathlib import Path
 from typing import Any
 
+import pytest
+from sqlalchemy.engine import make_url
 from starlette.testclient import TestClient
 
 from bot.channels.slack import EVENTS_PATH, slack_asgi
-from tests.support.slack_server import event, message, signed
+from bot.tables import Question, QuestionState
+from tests.support.slack_server import BOT_USER, event, message, signed
 
 
 def test_only_requests_signed_with_the_signing_secret_get_in(start_bot: Any) -> None:
@@ -50,3 +55,31 @@ def test_the_manifest_subscribes_to_everything_the_bot_handles() -> None:
         assert f"- {scope}" in manifest
     assert "- reactions:read" in manifest
     assert manifest.count("request_url: https://YOUR-HOST/slack/events") == 2
+
+
+def test_an_event_is_acknowledged_only_once_its_message_is_stored(start_bot: Any) -> None:
+    """A 200 tells Slack never to send the event again (a process killed after it would lose
+    the message), so it comes only once the message is stored; a database too slow for
+    Slack's deadline gets a 503, and Slack's retry is answered once."""
+    bot = start_bot(sqlite_busy_timeout_s=15)
+    path = make_url(bot.settings.resolved_database_url).database
+    if not path or make_url(bot.settings.resolved_database_url).get_backend_name() != "sqlite":
+        pytest.skip("holds SQLite's write lock (PostgreSQL's outages: tests/test_outages.py)")
+    client = TestClient(slack_asgi(bot.app))
+    asked = message(f"<@{BOT_USER}> how much is shipping?", kind="app_mention")
+    body = json.dumps(event(asked))
+    lock = sqlite3.connect(path, isolation_level=None)
+    lock.execute("BEGIN IMMEDIATE")  # another process writing, past Slack's deadline
+    try:
+        first = client.post(EVENTS_PATH, content=body, headers=signed(body))
+    finally:
+        lock.execute("ROLLBACK")
+        lock.close()
+    assert first.status_code == 503
+    retry = signed(body) | {"x-slack-retry-num": "1", "x-slack-retry-reason": "http_error"}
+    assert client.post(EVENTS_PATH, content=body, headers=retry).status_code == 200
+    bot.slack.wait_answered(1, timeout=30)
+    bot.drain()
+    [answer] = bot.slack.answers()
+    assert answer.thread_ts == asked["ts"]
+    assert [q.state for q in bot.rows(Question)] == [QuestionState.posted]

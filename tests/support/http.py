@@ -2,12 +2,15 @@
 
 The fakes of outside services (OpenAI, Slack, Telegram) are subclasses: they
 speak the real HTTP API, so the real client libraries can be pointed at them.
+A `Response.dropped()` closes the connection without answering, the way a reset
+or a proxy giving up looks to a client.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
+import socket
 import threading
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -35,6 +38,11 @@ class Response:
     chunks: list[bytes] | None = None  # streamed with chunked transfer when set
     delay_s: float = 0.0
     chunk_delay_s: float = 0.0  # pause before each streamed chunk (a slow model)
+    drop: bool = False  # close the connection without a word: a reset, a proxy that gave up
+
+    @classmethod
+    def dropped(cls) -> Response:
+        return cls(drop=True)
 
     @classmethod
     def json(cls, payload: Any, status: int = 200, **headers: str) -> Response:
@@ -76,6 +84,11 @@ class FakeServer:
                 response = fake.handle(request)
                 if response.delay_s:
                     threading.Event().wait(response.delay_s)
+                if response.drop:
+                    self.close_connection = True
+                    with contextlib.suppress(OSError):
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                    return
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     self._write(response)
 

@@ -2,7 +2,9 @@
 
 Chat: queue answers with `reply("text")` and failures with `fail(429)`,
 `fail(500)` or `stall(seconds)`; `answer_as(model, fn)` answers one model from
-a function of the messages; otherwise it answers "(fake answer)".
+a function of the messages; otherwise it answers "(fake answer)". `hold_chat()`
+keeps every chat request waiting, as a model that is answering, until
+`release_chat()`; `wait_answering(n)` waits until n requests are in.
 
 Fine-tuning: `/v1/files` (multipart upload, list, retrieve, content) and
 `/v1/fine_tuning/jobs` (create, list with a metadata filter, retrieve, events,
@@ -177,6 +179,10 @@ class FakeOpenAI(FakeServer):
         self.stream_delay_s = 0.0  # pause between streamed words, to look like a slow model
         self.api_key: str | None = None  # when set, other keys are refused with 401
         self.models = ["gpt-4.1-mini", "gpt-4.1-mini-2025-04-14"]
+        self.held = threading.Event()  # set: chat requests wait until `release_chat()`
+        self.released = threading.Event()
+        self.waiting = 0  # chat requests waiting on the hold right now
+        self._hold_changed = threading.Condition()
         self.embedding_failures: deque[int] = deque()
 
     # --- scripting -----------------------------------------------------------
@@ -198,6 +204,21 @@ class FakeOpenAI(FakeServer):
             self.script.append(
                 Response(200, b"{}", {"content-type": "application/json"}, None, seconds)
             )
+
+    def hold_chat(self) -> None:
+        """Every chat request from now on waits (the model "is answering") until released."""
+        self.released.clear()
+        self.held.set()
+
+    def release_chat(self) -> None:
+        self.held.clear()
+        self.released.set()
+
+    def wait_answering(self, n: int = 1, timeout: float = 60.0) -> None:
+        """Block until `n` chat requests wait on the hold: the bot is waiting for its model."""
+        with self._hold_changed:
+            if not self._hold_changed.wait_for(lambda: self.waiting >= n, timeout):
+                raise AssertionError(f"only {self.waiting} chat requests came in")
 
     def answer_as(self, model: str, answer: Callable[[list[dict[str, Any]]], str]) -> None:
         """Answer every chat request for `model` with `answer(messages)`."""
@@ -426,6 +447,15 @@ class FakeOpenAI(FakeServer):
         return Response.json({"error": {"message": f"no route {request.path}"}}, 404)
 
     def chat(self, request: Recorded) -> Response:
+        if self.held.is_set():
+            with self._hold_changed:
+                self.waiting += 1
+                self._hold_changed.notify_all()
+            try:
+                self.released.wait(120)
+            finally:
+                with self._hold_changed:
+                    self.waiting -= 1
         step: Response | str = self.script.popleft() if self.script else self.default_answer
         if isinstance(step, Response):
             return step

@@ -2,10 +2,13 @@
 
 `FakeSlack` answers the methods the bot uses (`auth.test`, `chat.*` incl. the
 streaming trio, `assistant.threads.setStatus`, `views.open`,
-`conversations.replies`) with realistic payloads, accepts form or JSON bodies,
+`conversations.replies`, `conversations.list` / `.info` for `channels`, `views.publish`
+for the Home tab, kept in `homes`) with realistic payloads, accepts form or JSON bodies,
 records every call, and keeps what a person would see in each thread
-(`shown(channel, thread_ts)`) and the ephemeral notes (`notes()`). `fail(method,
-error)` makes a method answer `{"ok": false}`.
+(`shown(channel, thread_ts)`, also what `conversations.replies` answers unless
+`thread_history` scripts it) and the ephemeral notes (`notes()`). `fail(method,
+error)` makes a method answer `{"ok": false}`; `fail_http(method, 503)` answers an
+HTTP error and `drop(method)` closes the connection, neither doing anything.
 
 `signed(body, secret)` builds the headers Slack signs a request with; the
 `event()`, `block_action()`, `view_submission()` helpers build the payloads.
@@ -74,6 +77,8 @@ class FakeSlack(FakeServer):
         self.messages: dict[str, Shown] = {}
         self.ephemerals: list[dict[str, Any]] = []
         self.replies: dict[tuple[str, str], list[dict[str, Any]]] = {}
+        self.homes: dict[str, dict[str, Any]] = {}  # the Home tab each user was shown last
+        self.channels: dict[str, str] = {}  # id → name, what conversations.list knows
         self.failures: dict[str, deque[str]] = defaultdict(deque)
         self.delays: dict[str, float] = {}
         self._changed = threading.Condition()
@@ -86,6 +91,18 @@ class FakeSlack(FakeServer):
     # --- scripting -----------------------------------------------------------
     def fail(self, method: str, error: str = "internal_error", times: int = 1) -> None:
         self.failures[method].extend([error] * times)
+
+    def drop(self, method: str, times: int = 1) -> None:
+        """The next calls of `method` lose their connection before Slack acts on them."""
+        self.failures[method].extend(["!drop"] * times)
+
+    def fail_http(self, method: str, status: int = 503, times: int = 1) -> None:
+        """The next calls of `method` get this HTTP status (Slack having a bad minute)."""
+        self.failures[method].extend([f"!{status}"] * times)
+
+    def rate_limit(self, method: str, retry_after: int = 1, times: int = 1) -> None:
+        """The next calls of `method` get a 429 asking to wait `retry_after` s (Retry-After)."""
+        self.failures[method].extend([f"!429:{retry_after}"] * times)
 
     def thread_history(self, channel: str, thread_ts: str, messages: list[dict[str, Any]]) -> None:
         """What conversations.replies returns for a thread."""
@@ -147,11 +164,19 @@ class FakeSlack(FakeServer):
         with self._changed:
             self.log.append(Call(method, args, time.monotonic()))
             failures = self.failures.get(method)
-            if failures:
-                payload: dict[str, Any] = {"ok": False, "error": failures.popleft()}
-            else:
-                payload = self._answer(method, args)
+            failure = failures.popleft() if failures else None
+            if failure is None:
+                payload: dict[str, Any] = self._answer(method, args)
+            elif not failure.startswith("!"):
+                payload = {"ok": False, "error": failure}
             self._changed.notify_all()
+        if failure == "!drop":
+            return Response.dropped()
+        if failure is not None and failure.startswith("!429:"):
+            limited = {"ok": False, "error": "ratelimited"}
+            return Response.json(limited, 429, **{"Retry-After": failure.split(":")[1]})
+        if failure is not None and failure.startswith("!"):
+            return Response(int(failure[1:]), b"<html>Service Unavailable</html>")
         return Response.json(payload)
 
     @staticmethod
@@ -245,12 +270,34 @@ class FakeSlack(FakeServer):
     def _views_open(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"view": {"id": "V0MODAL", **args["view"]}}
 
+    def _views_publish(self, args: dict[str, Any]) -> dict[str, Any]:
+        self.homes[args["user_id"]] = args["view"]
+        return {"view": {"id": "V0HOME", **args["view"]}}
+
+    def _conversations_list(self, args: dict[str, Any]) -> dict[str, Any]:
+        found = [{"id": cid, "name": name} for cid, name in self.channels.items()]
+        return {"channels": found, "response_metadata": {"next_cursor": ""}}
+
+    def _conversations_info(self, args: dict[str, Any]) -> dict[str, Any]:
+        name = self.channels.get(args["channel"])
+        if name is None:
+            return {"ok": False, "error": "channel_not_found"}
+        return {"channel": {"id": args["channel"], "name": name, "is_member": True}}
+
     def _apps_connections_open(self, args: dict[str, Any]) -> dict[str, Any]:
         return {"url": self.socket_url}
 
     def _conversations_replies(self, args: dict[str, Any]) -> dict[str, Any]:
-        messages = self.replies.get((args["channel"], args["ts"]), [])
-        return {"messages": messages, "has_more": False}
+        """What the test scripted for the thread, else what was posted in it."""
+        scripted = self.replies.get((args["channel"], args["ts"]))
+        if scripted is not None:
+            return {"messages": scripted, "has_more": False}
+        posted = [
+            {"type": "message", "ts": m.ts, "text": m.text, "blocks": m.blocks, "bot_id": BOT_ID}
+            for m in self.messages.values()
+            if m.channel == args["channel"] and m.thread_ts == args["ts"]
+        ]
+        return {"messages": posted, "has_more": False}
 
 
 # --- requests Slack sends the bot -----------------------------------------------

@@ -5,7 +5,10 @@ with `push(update)` (build them with the helpers at the bottom); `getUpdates`
 serves the queue and otherwise holds the long poll briefly, like the real API.
 Every call is kept as `Call(method, params)` with the form body decoded (JSON
 fields such as `reply_markup` parsed), so tests assert on what a user would see.
-Failures are scripted per method with `fail_next(...)`.
+Failures are scripted per method with `fail_next(...)` (an error answer: a 500, a
+429 with `retry_after`) or `drop_next(...)` (the connection closes, nothing
+done); failed calls are recorded too (with the error, or None), and `shown()`
+holds only the messages people see.
 """
 
 from __future__ import annotations
@@ -118,6 +121,12 @@ class FakeTelegram(FakeServer):
         for _ in range(times):
             self.failures.setdefault(method, deque()).append(Response.json(body, status))
 
+    def drop_next(self, method: str, *, times: int = 1) -> None:
+        """The next calls of `method` lose their connection before Telegram takes them."""
+        with self.changed:
+            for _ in range(times):
+                self.failures.setdefault(method, deque()).append(Response.dropped())
+
     # --- reading what the bot did ----------------------------------------------
     def called(self, method: str | None = None) -> list[Call]:
         """The calls of one Bot API method (all calls when None), in order."""
@@ -127,6 +136,12 @@ class FakeTelegram(FakeServer):
     def sent(self, chat_id: int | None = None) -> list[Call]:
         """Messages the bot posted (sendMessage), optionally in one chat."""
         return [c for c in self.called("sendMessage") if chat_id is None or c.chat_id == chat_id]
+
+    def shown(self, chat_id: int | None = None) -> list[Call]:
+        """Messages that reached the chat: sendMessage calls Telegram took."""
+        return [
+            c for c in self.sent(chat_id) if isinstance(c.result, dict) and "message_id" in c.result
+        ]
 
     def wait_until(self, predicate: Any, timeout: float = 10.0) -> bool:
         """Block (in a thread) until `predicate(self)` holds or the timeout passes."""
@@ -154,7 +169,7 @@ class FakeTelegram(FakeServer):
             queued = self.failures.get(method)
             failure = queued.popleft() if queued else None
         if failure is not None:
-            self._record(Call(method, params, json.loads(failure.body)))
+            self._record(Call(method, params, None if failure.drop else json.loads(failure.body)))
             return failure
         if method == "getUpdates":
             result: Any = self._get_updates(params)

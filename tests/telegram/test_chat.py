@@ -178,7 +178,7 @@ async def test_long_answer_is_split_cleanly_with_buttons_on_the_last_part(bot: R
     with session_scope(bot.core.engine) as session:
         import_pairs(session, [(1, [{"role": "user", "content": "zorblat guide"}], long_answer)])
     bot.fake.push(message_update(private_chat(CUSTOMER), user(CUSTOMER), "zorblat guide?"))
-    await bot.until(lambda fake: any(c.buttons for c in fake.sent(CUSTOMER)))
+    await bot.until(lambda fake: any(c.buttons for c in fake.sent(CUSTOMER)), timeout=60)
     await bot.settle()
     parts = bot.fake.sent(CUSTOMER)
     assert len(parts) == 2

@@ -27,6 +27,7 @@ from pydantic import SecretStr
 
 from bot.backends.openai_chat import client_for
 from bot.config import Settings
+from bot.errors import BadInput
 from tuning.providers.base import JobSpec, JobState, JobStatus, ProviderError
 
 logger = logging.getLogger(__name__)
@@ -109,6 +110,11 @@ class OpenAIProvider:
         self.settings = settings
         base, key, self.key_name = tuning_endpoint(settings)
         self.who = service_name(base)
+        if client is None and key is None and base is None:  # OpenAI itself: never keyless
+            raise BadInput(
+                f"TUNING_PROVIDER=openai trains at OpenAI, which needs a key: set {self.key_name} "
+                "(or TUNING_BASE_URL for another OpenAI-compatible service)."
+            )
         self.client = client or client_for(settings, base, key)
         self.seen_event: dict[str, str] = {}  # job id -> newest event id already reported
 

@@ -25,6 +25,11 @@ from bot.tables import FeedbackKind
 logger = logging.getLogger(__name__)
 
 CHANNEL = "slack"
+NOT_HERE = (
+    "That button belongs to an answer from another conversation, so nothing was recorded. "
+    "Use the buttons under the answer itself."
+)
+STALE_FORM = "This form is no longer valid: press ✏️ Correct under the answer again."
 
 
 def where(body: dict[str, Any]) -> tuple[str, str]:
@@ -65,7 +70,9 @@ class FeedbackActions:
         except ValueError:
             logger.warning("unexpected feedback button value %r", action.get("value"))
             return
-        text = self._give(user, reply_id, kind)
+        text = (
+            self._give(user, reply_id, kind) if self._here(reply_id, channel, thread) else NOT_HERE
+        )
         tell(client, channel=channel, user=user, thread_ts=thread, text=text)
 
     def on_correct(
@@ -76,6 +83,15 @@ class FeedbackActions:
         channel, thread = where(body)
         try:
             reply_id = int(action.get("value") or "")
+            if not self._here(reply_id, channel, thread):
+                tell(
+                    client,
+                    channel=channel,
+                    user=body["user"]["id"],
+                    thread_ts=thread,
+                    text=NOT_HERE,
+                )
+                return
             answer = threads.reply_text(self.core.engine, reply_id=reply_id)
         except (ValueError, AfinaError):
             tell(
@@ -93,7 +109,16 @@ class FeedbackActions:
         self, ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
     ) -> None:
         """The corrected answer: taught at once by a reviewer, queued for review otherwise."""
-        target = blocks.Correcting.load(view.get("private_metadata") or "{}")
+        try:
+            target = blocks.Correcting.load(view.get("private_metadata") or "{}")
+        except (ValueError, KeyError, TypeError):  # not a form we opened (or a changed one)
+            logger.warning("refused a Correct form whose metadata cannot be read")
+            ack(response_action="errors", errors={blocks.ANSWER_BLOCK: STALE_FORM})
+            return
+        if not self._here(target.reply_id, target.channel, target.thread_ts):
+            logger.warning("refused a correction of reply %s from elsewhere", target.reply_id)
+            ack(response_action="errors", errors={blocks.ANSWER_BLOCK: NOT_HERE})
+            return
         user = body["user"]["id"]
         try:
             with session_scope(self.core.engine) as session:
@@ -116,6 +141,12 @@ class FeedbackActions:
             user=user,
             thread_ts=target.thread_ts,
             text=outcome.message,
+        )
+
+    def _here(self, reply_id: int, channel: str, thread: str) -> bool:
+        """The reply a click or a form names was given in this channel and thread."""
+        return threads.given_in(
+            self.core.engine, reply_id=reply_id, channel=CHANNEL, chat_id=channel, thread_id=thread
         )
 
     def _give(self, user: str, reply_id: int, kind: FeedbackKind) -> str:

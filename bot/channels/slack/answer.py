@@ -265,20 +265,31 @@ class AnswerWriter:
         self._stream, self._ts, self._shown, self._pending = None, None, "", ""
 
     def _post_whole(self, text: str, controls: list[blocks.Block]) -> str | None:
-        parts = split_text(text or EMPTY, self.pacing.part_chars)
-        ts = None
-        for i, part in enumerate(parts):
-            ts = self._post(part, controls if i == len(parts) - 1 else [])
-        return ts
+        return post_whole(self.client, self.place, text, controls, self.pacing.part_chars)
 
     def _post(self, text: str, controls: list[blocks.Block]) -> str:
-        response = self.client.chat_postMessage(
-            channel=self.place.channel,
-            thread_ts=self.place.thread_ts,
-            text=text,
-            blocks=blocks.text_blocks(text) + controls,
-        )
-        return str(response["ts"])
+        return post(self.client, self.place, text, controls)
+
+
+def post_whole(
+    client: WebClient, place: Place, text: str, controls: list[blocks.Block], part_chars: int
+) -> str | None:
+    """An answer posted in one go (split where long), controls under the last part; its ts."""
+    parts = split_text(text or EMPTY, part_chars)
+    ts = None
+    for i, part in enumerate(parts):
+        ts = post(client, place, part, controls if i == len(parts) - 1 else [])
+    return ts
+
+
+def post(client: WebClient, place: Place, text: str, controls: list[blocks.Block]) -> str:
+    response = client.chat_postMessage(
+        channel=place.channel,
+        thread_ts=place.thread_ts,
+        text=text,
+        blocks=blocks.text_blocks(text) + controls,
+    )
+    return str(response["ts"])
 
 
 def _describe(exc: Exception) -> str:

@@ -4,21 +4,31 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import Executor, ThreadPoolExecutor
+from http.client import RemoteDisconnected
+from urllib.error import URLError
 
 from slack_bolt import App
 from slack_bolt.error import BoltError
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
+from slack_sdk.http_retry import HttpRequest, HttpResponse, RetryState
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
 
 from bot.app import Core
 from bot.channels.slack.actions import FeedbackActions
 from bot.channels.slack.answer import Pacing
+from bot.channels.slack.desk_actions import DeskActions
 from bot.channels.slack.events import Conversations
 from bot.channels.slack.later import Later
 from bot.channels.slack.setup import bot_token, signing_secret_problem
+from bot.checks import show_url
 from bot.config import Settings
 from bot.errors import BadInput
 from bot.pool import DrainingPool
+from bot.probe import why
 
 logger = logging.getLogger(__name__)
 
@@ -30,6 +40,7 @@ logger = logging.getLogger(__name__)
 # deadline to open a modal. A waiting thread costs a little memory and no CPU, so the
 # pool is sized for a burst: 200 questions at once still leave workers for clicks.
 WORKERS = 256
+SEND_RETRIES = 3  # tries after the first, for a call that failed on the way
 # "is thinking…" calls are short and must never take a worker an answer needs.
 STATUS_WORKERS = 8
 
@@ -42,15 +53,50 @@ class _TokenNotice(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
+class _SaidByUs(logging.Filter):
+    """slack_sdk logs every failed request at ERROR before raising it; whoever called says what
+    failed in their own words (one line at start, a warning beside an answer)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not record.getMessage().startswith("Failed to send a request to Slack API server")
+
+
+class AnyServerError(ServerErrorRetryHandler):
+    """slack_sdk's handler sends again after a 500 or a 503 only; a 502 or a 504 from a proxy on
+    the way is as transient."""
+
+    def _can_retry(
+        self,
+        *,
+        state: RetryState,
+        request: HttpRequest,
+        response: HttpResponse | None = None,
+        error: Exception | None = None,
+    ) -> bool:
+        return response is not None and response.status_code >= 500
+
+
 logging.getLogger("slack_bolt.App").addFilter(_TokenNotice())
+logging.getLogger("slack_sdk.web.base_client").addFilter(_SaidByUs())
 
 
 def make_client(settings: Settings) -> WebClient:
-    """A Web API client for SLACK_API_URL that waits out Slack's rate limits (twice at most)."""
+    """A Web API client for SLACK_API_URL that sends a call again, with back-off, after a
+    transient failure: a dropped or reset connection, a timeout, any 5xx, a 429 (waiting
+    as Slack's Retry-After asks). A finished answer is never lost to a bad second."""
     base_url = settings.slack_api_url.rstrip("/") + "/"
-    client = WebClient(token=bot_token(settings), base_url=base_url)
-    client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
-    return client
+    return WebClient(
+        token=bot_token(settings),
+        base_url=base_url,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(
+                max_retry_count=SEND_RETRIES,
+                error_types=[URLError, ConnectionResetError, RemoteDisconnected, TimeoutError],
+            ),
+            AnyServerError(max_retry_count=SEND_RETRIES),
+            RateLimitErrorRetryHandler(max_retry_count=2),
+        ],
+    )
 
 
 def build_slack_app(
@@ -81,10 +127,22 @@ def build_slack_app(
         )
     except BoltError as exc:
         raise BadInput(f"Slack refused SLACK_BOT_TOKEN: {exc}") from None
+    except OSError as exc:  # urllib's URLError and socket errors: Slack's API cannot be reached
+        raise BadInput(unreachable(settings, exc, client.timeout)) from None
     statuses = ThreadPoolExecutor(STATUS_WORKERS, thread_name_prefix="slack-status")
     Conversations(core, pacing or Pacing(), Later(statuses.submit)).register(app)
     FeedbackActions(core).register(app)
+    DeskActions(core).register(app)
     return app
+
+
+def unreachable(settings: Settings, exc: OSError, timeout_s: float) -> str:
+    """One line for a Slack API that cannot be reached (the error itself may quote the URL)."""
+    reason = why(getattr(exc, "reason", exc), timeout_s)
+    return (
+        f"Slack's API at {show_url(settings.slack_api_url)} cannot be reached ({reason}); "
+        "check SLACK_API_URL and the network."
+    )
 
 
 def answer_pool() -> DrainingPool:

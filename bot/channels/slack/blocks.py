@@ -59,7 +59,7 @@ def controls(reply_id: int, *, ok: bool = True) -> list[Block]:
     blocks.append(
         {
             "type": "actions",
-            "block_id": f"afina_fix_{reply_id}",
+            "block_id": controls_id(reply_id),
             "elements": [
                 {
                     "type": "button",
@@ -71,6 +71,11 @@ def controls(reply_id: int, *, ok: bool = True) -> list[Block]:
         }
     )
     return blocks
+
+
+def controls_id(reply_id: int) -> str:
+    """The block under every answer that carries ✏️ Correct: finding it finds the answer."""
+    return f"afina_fix_{reply_id}"
 
 
 def parse_rating(value: str) -> tuple[FeedbackKind, int]:

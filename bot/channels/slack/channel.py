@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from bot.app import Core
     from bot.channels import Web
     from bot.checks import Diagnosis
+    from bot.desk.ends import DeskEnd
+    from bot.recovery import Courier
     from bot.worker import Part
 
 EVENTS_PATH = "/slack/events"
@@ -67,8 +69,21 @@ class SlackChannel:
 
         return SocketMode(core)
 
+    def courier(self, core: Core) -> Courier | None:
+        if core.settings.slack_bot_token is None:
+            return None
+        from bot.channels.slack.app import make_client
+        from bot.channels.slack.courier import SlackCourier
+
+        return SlackCourier(make_client(core.settings))
+
     def checks(self, diagnosis: Diagnosis) -> None:
         setup.checks(diagnosis)
+
+    def desk(self, core: Core) -> DeskEnd | None:
+        from bot.channels.slack.desk import SlackDesk
+
+        return SlackDesk(core.settings)
 
 
 CHANNEL = SlackChannel()

@@ -9,7 +9,10 @@ Bolt acknowledges each event before these listeners run (on the app's worker
 pool), so Slack's 3-second deadline never waits on the model. Slack redelivers
 an event it thinks was lost; its `event_id` is recorded once, in the database
 (for a question, by the core in the same transaction as the question), so a
-retry (even to another process) is answered exactly once.
+retry (even to another process) is answered exactly once: not at all while the
+first answer is on its way, and late (after an apology) when the process that
+took it died before the answer got out. Each answer's delivery is confirmed to
+the core once Slack has it (`bot.questions`).
 """
 
 from __future__ import annotations
@@ -28,11 +31,13 @@ from bot.app import Core
 from bot.channels.slack.answer import AnswerWriter, Pacing, Place
 from bot.channels.slack.later import Later
 from bot.channels.slack.notify import tell
+from bot.channels.slack.receipts import receipts_of
 from bot.db import session_scope
 from bot.deliveries import first_delivery
 from bot.errors import AfinaError, Repeated
 from bot.feedback import give
 from bot.messages import Incoming
+from bot.recovery import SORRY_LATE
 from bot.tables import FeedbackKind
 
 logger = logging.getLogger(__name__)
@@ -43,8 +48,7 @@ FILES_NOTE = (
     "Paste the text you'd like me to look at and I'll answer."
 )
 SORRY = (
-    "Sorry, something went wrong on my side and I couldn't answer. "
-    "Your message is saved; please try again in a minute."
+    "Sorry, something went wrong on my side and I couldn't answer. Please try again in a minute."
 )
 APPROVALS = frozenset({"+1", "thumbsup"})
 # Message subtypes that are a person saying something; every other subtype is an edit, a
@@ -105,33 +109,47 @@ class Conversations:
         self.later = later
 
     def register(self, app: App) -> None:
-        app.event("app_mention")(self.on_mention)
-        app.event("message")(self.on_message)
+        self.receipts = receipts_of(app)
+        taking = [self._taking]  # runs before bolt acknowledges (`bot.channels.slack.receipts`)
+        app.event("app_mention", matchers=taking)(self.on_mention)
+        app.event("message", matchers=taking)(self.on_message)
         app.event("reaction_added")(self.on_reaction)
+
+    def _taking(self, body: dict[str, Any]) -> bool:
+        return self.receipts.expect(body.get("event_id"))
 
     # --- listeners -------------------------------------------------------------
     def on_mention(
         self, event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
     ) -> None:
         """Answer an @mention in the thread it starts or is part of."""
-        if spoken(event):
-            self._handle(event, body, client, context, join_thread=True)
+        try:
+            if spoken(event):
+                self._handle(event, body, client, context, join_thread=True)
+        finally:
+            self.receipts.done(body.get("event_id"))
 
     def on_message(
         self, event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
     ) -> None:
         """Answer a DM, or a follow-up in one of the bot's threads; ignore all other chatter."""
-        if not spoken(event):
-            return
-        if event.get("channel_type") == "im":
-            self._handle(event, body, client, context, join_thread=False)
-            return
-        if not event.get("thread_ts") or mentions(event, context.bot_user_id):
-            return  # top-level chatter, or a mention (answered through app_mention)
-        if threads.takes_part(
-            self.core.engine, channel=CHANNEL, chat_id=event["channel"], thread_id=thread_of(event)
-        ):
-            self._handle(event, body, client, context, join_thread=False)
+        try:
+            if not spoken(event):
+                return
+            if event.get("channel_type") == "im":
+                self._handle(event, body, client, context, join_thread=False)
+                return
+            if not event.get("thread_ts") or mentions(event, context.bot_user_id):
+                return  # top-level chatter, or a mention (answered through app_mention)
+            if threads.takes_part(
+                self.core.engine,
+                channel=CHANNEL,
+                chat_id=event["channel"],
+                thread_id=thread_of(event),
+            ):
+                self._handle(event, body, client, context, join_thread=False)
+        finally:
+            self.receipts.done(body.get("event_id"))
 
     def on_reaction(
         self, event: dict[str, Any], body: dict[str, Any], client: WebClient, context: BoltContext
@@ -216,11 +234,16 @@ class Conversations:
             thread_id=place.thread_ts,
             platform_message_id=post_key(place.channel, ts),
             delivery_key=event_id,
+            route={"team_id": place.team_id} if place.team_id else {},
         )
         writer = AnswerWriter(client, place, self.pacing, self.later)
         writer.start()
         try:
-            reply = self.core.responder.answer(incoming, on_delta=writer.on_delta)
+            try:
+                taken = self.core.responder.take(incoming)
+            finally:  # stored (or refused): Slack may be told 200 now
+                self.receipts.done(event_id)
+            reply = self.core.responder.reply(taken, on_delta=writer.on_delta)
         except Repeated:
             writer.cancel()
             logger.info("Slack redelivered event %s; it was already handled", event_id)
@@ -232,11 +255,18 @@ class Conversations:
             logger.exception("the responder failed on a Slack message")
             writer.abort(SORRY)
             return
-        ts_posted = writer.finish(reply)
-        if ts_posted:
-            self.core.posts.add(
-                reply_id=reply.reply_id, platform_message_id=post_key(place.channel, ts_posted)
+        if reply.late:  # a redelivery of a question whose first answer never got out
+            writer.cancel()
+            client.chat_postMessage(
+                channel=place.channel, thread_ts=place.thread_ts, text=SORRY_LATE
             )
+        try:
+            ts_posted = writer.finish(reply)
+        except Exception:
+            self.core.questions.failed(reply.question_id)  # recovery delivers it later
+            raise
+        posted_as = post_key(place.channel, ts_posted) if ts_posted else None
+        self.core.questions.posted(reply.question_id, reply_id=reply.reply_id, posted_as=posted_as)
         if reply.notice:
             tell(
                 client,

@@ -55,6 +55,8 @@ def checks(diagnosis: Diagnosis) -> None:
     )
     if not (bot or app or signing):
         diagnosis.add("slack", "ok", "not configured (set SLACK_BOT_TOKEN to answer in Slack)")
+        if s.slack_review_channel:
+            diagnosis.add("slack", "fail", "SLACK_REVIEW_CHANNEL is set but SLACK_BOT_TOKEN is not")
         return
     fails = diagnosis.fails()
     if not bot:
@@ -83,6 +85,10 @@ def checks(diagnosis: Diagnosis) -> None:
         diagnosis.add("slack", "ok", f"{mode} · bot token {mask(bot)}")
         if diagnosis.reach:
             auth_test(diagnosis, bot)
+        if not diagnosis.has("slack", "fail"):
+            from bot.channels.slack import desk_setup
+
+            desk_setup.checks(diagnosis, bot)
 
 
 def auth_test(diagnosis: Diagnosis, token: str) -> None:

@@ -15,11 +15,12 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
+from datetime import timedelta
 from typing import Any
 
 from telegram import Bot, Message, ReplyParameters
 from telegram.constants import ChatAction, MessageLimit
-from telegram.error import TelegramError
+from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
 from bot.channels.telegram.buttons import Keyboard, keyboard_kwargs
 
@@ -30,6 +31,8 @@ TYPING_EVERY_S = 4.5  # Telegram shows "typing…" for 5 s per action
 DRAFT_EVERY_S = 0.3  # at most one draft update per chat this often (the first one too)
 COSMETIC_PER_S = 40.0  # typing actions and drafts per second, all chats together
 LIMIT = int(MessageLimit.MAX_TEXT_LENGTH)  # 4096, counted in UTF-16 code units
+SEND_BACKOFF_S = (0.5, 1.0, 2.0, 4.0)  # waits before each new try of a part of an answer
+MAX_RETRY_AFTER_S = 60.0  # a longer wait Telegram asks for is cut short (the claim holds)
 
 
 class CosmeticBudget:
@@ -204,19 +207,57 @@ async def post_answer(
     thread_id: int | None,
     reply_to: int | None,
 ) -> Message:
-    """Post the answer, split if needed, with the keyboard under the last part."""
+    """Post the answer, split if needed, with the keyboard under the last part; each part is
+    sent again after a transient failure (`send_again`), so a ready answer is never lost to
+    a dropped connection."""
     *first, last = split_text(text)
     quote = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
+
+    def part_of(part: str, quote: ReplyParameters | None, **extra: Any) -> Send:
+        return lambda: bot.send_message(
+            chat_id, part, message_thread_id=thread_id, reply_parameters=quote, **extra
+        )
+
     for part in first:
-        await bot.send_message(chat_id, part, message_thread_id=thread_id, reply_parameters=quote)
+        await send_again(part_of(part, quote))
         quote = None
-    return await bot.send_message(
-        chat_id,
-        last,
-        message_thread_id=thread_id,
-        reply_parameters=quote,
-        api_kwargs=keyboard_kwargs(keyboard),
-    )
+    return await send_again(part_of(last, quote, api_kwargs=keyboard_kwargs(keyboard)))
+
+
+Send = Callable[[], Awaitable[Message]]
+
+
+async def send_again(send: Send) -> Message:
+    """`send()`, tried again with back-off after a transient failure: a dropped or reset
+    connection, a timeout, a 5xx (`NetworkError`), a 429 (`RetryAfter`: after the wait
+    Telegram names; in a running bot the rate limiter has waited and tried first). Anything
+    Telegram refuses (a 400, a 403) fails at once."""
+    for wait in SEND_BACKOFF_S:
+        try:
+            return await send()
+        except BadRequest:
+            raise  # a `NetworkError` in PTB's tree, but a refusal: sending again won't help
+        except RetryAfter as exc:
+            asked = _seconds(exc.retry_after)
+            logger.warning("Telegram asked to wait %g s before sending again", asked)
+            await asyncio.sleep(min(asked, MAX_RETRY_AFTER_S))
+        except NetworkError as exc:
+            logger.warning("sending an answer failed (%s); again in %g s", _what(exc), wait)
+            await asyncio.sleep(wait)
+    return await send()
+
+
+def _seconds(retry_after: float | timedelta) -> float:
+    """`RetryAfter.retry_after`: seconds in PTB 21, a `timedelta` in 22."""
+    if isinstance(retry_after, timedelta):
+        return retry_after.total_seconds()
+    return float(retry_after)
+
+
+def _what(exc: NetworkError) -> str:
+    """A network failure in a log line: the kind, never the URL (which holds the token)."""
+    cause = exc.__cause__
+    return type(cause).__name__ if cause is not None else type(exc).__name__
 
 
 def typing(bot: Bot, budget: CosmeticBudget, chat_id: int, thread_id: int | None) -> Repeating:

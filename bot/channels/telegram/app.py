@@ -17,12 +17,15 @@ from telegram.constants import ChatType
 from telegram.error import InvalidToken, NetworkError
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 
+from bot import logsafe
 from bot.app import Core
 from bot.channels.telegram import console_command
 from bot.channels.telegram.addressing import question_for_bot
 from bot.channels.telegram.buttons import ButtonSigner
+from bot.channels.telegram.desk_cards import DeskSigner
 from bot.channels.telegram.handlers import Handlers
-from bot.channels.telegram.redact import describe_error, protect, protect_handlers
+from bot.channels.telegram.redact import describe_error
+from bot.channels.telegram.review import Review
 from bot.channels.telegram.setup import bot_token, secrets_of
 from bot.channels.telegram.texts import say
 from bot.config import Settings
@@ -98,8 +101,9 @@ def build_telegram_app(core: Core, settings: Settings) -> Application:
     """The bot: Bot API URL, rate limits, handlers and error handler, ready to run."""
     token = bot_token(settings)
     secrets = secrets_of(settings)
-    # Every Bot API URL holds the token, and httpx logs URLs.
-    protect(logging.getLogger("httpx"), secrets)
+    # Every Bot API URL holds the token, and httpx logs URLs: masked in every record
+    # (the CLI installs this at start already; a bot built elsewhere gets it here).
+    logsafe.install(settings, secrets)
     # `Application.stop()` waits for every update in hand; the server bounds that wait
     # (SHUTDOWN_GRACE_S), and the pool's daemon threads let the process exit when it runs out.
     workers = DrainingPool(CONCURRENT_ANSWERS, "telegram-answer")
@@ -138,15 +142,14 @@ def build_telegram_app(core: Core, settings: Settings) -> Application:
         .build()
     )
     console_command.register(application, core, workers)
+    Review(core, DeskSigner(token), workers).register(application)
     Handlers(core, ButtonSigner(token), workers).register(application)
     application.add_error_handler(error_handler(secrets))
     return application
 
 
 def application_for(core: Core) -> Application:
-    """`build_telegram_app` as a process runs it: every Bot API URL holds the token, so
-    first everything the process logs is masked (its handlers, not only httpx's logger)."""
-    protect_handlers(secrets_of(core.settings))
+    """`build_telegram_app` as a process runs it, with the process's settings."""
     return build_telegram_app(core, core.settings)
 
 

@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from bot.app import Core
     from bot.channels import Web
     from bot.checks import Diagnosis
+    from bot.desk.ends import DeskEnd
+    from bot.recovery import Courier
     from bot.worker import Part
 
 WEBHOOK_PATH = "/telegram/webhook"
@@ -74,8 +76,22 @@ class TelegramChannel:
 
         return Polling(core)
 
+    def courier(self, core: Core) -> Courier | None:
+        if core.settings.telegram_bot_token is None:
+            return None
+        from bot.channels.telegram.courier import TelegramCourier
+
+        return TelegramCourier(core.settings)
+
     def checks(self, diagnosis: Diagnosis) -> None:
         setup.checks(diagnosis)
+
+    def desk(self, core: Core) -> DeskEnd | None:
+        if core.settings.telegram_bot_token is None:
+            return None
+        from bot.channels.telegram.desk import TelegramDesk
+
+        return TelegramDesk(core.settings)
 
 
 CHANNEL = TelegramChannel()

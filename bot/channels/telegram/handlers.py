@@ -35,6 +35,7 @@ from telegram.ext import (
     ContextTypes,
     MessageHandler,
     MessageReactionHandler,
+    TypeHandler,
     filters,
 )
 
@@ -53,8 +54,9 @@ from bot.channels.telegram.addressing import (
     question_for_bot,
     thread_of,
 )
-from bot.channels.telegram.answering import CosmeticBudget, Draft, post_answer, typing
+from bot.channels.telegram.answering import CosmeticBudget, Draft, post_answer, send_again, typing
 from bot.channels.telegram.buttons import ButtonSigner, prompted_reply_id
+from bot.channels.telegram.receipts import Receipts, receipts_of
 from bot.channels.telegram.texts import say
 from bot.deliveries import first_delivery
 from bot.errors import AfinaError, Repeated
@@ -74,6 +76,7 @@ class Handlers:
         self.workers = workers
         self.turns = ChatTurns()
         self.cosmetics = CosmeticBudget()
+        self.receipts = Receipts()  # the Application's, once registered
 
     def register(self, application: Application) -> None:
         # Group -1 runs first for every update but plain text: a repeated delivery stops there.
@@ -93,6 +96,9 @@ class Handlers:
             MessageReactionHandler(self.reaction),
         ):
             application.add_handler(handler)
+        # Last for every update: the webhook may acknowledge it now (a question's, sooner).
+        self.receipts = receipts_of(application)
+        application.add_handler(TypeHandler(Update, self.handled), group=1)
 
     async def blocking(self, function: Callable[..., T], /, *args: object, **kwargs: object) -> T:
         """Run a blocking core call on the worker pool."""
@@ -110,7 +116,11 @@ class Handlers:
         the other handlers of text check with `first`, and text nobody acts on needs no record.
         """
         if not await self.first(update, context):
+            self.receipts.done(update.update_id)
             raise ApplicationHandlerStop
+
+    async def handled(self, update: Update, context: Context) -> None:
+        self.receipts.done(update.update_id)
 
     async def first(self, update: Update, context: Context) -> bool:
         """False (and logged) for an update that was delivered before."""
@@ -158,7 +168,7 @@ class Handlers:
         if len(parts) < 2 or not parts[1].strip():
             await message.reply_text(say("ask_empty", update.effective_user))
             return
-        await self.answer(message, update.effective_user, parts[1])
+        await self.answer(message, update.effective_user, parts[1], update_id=update.update_id)
 
     async def unknown_command(self, update: Update, context: Context) -> None:
         """Point to /help for a command we don't know."""
@@ -170,7 +180,13 @@ class Handlers:
         """Answer every text in a private chat."""
         message, user = update.effective_message, update.effective_user
         if message is not None and user is not None and message.text:
-            await self.answer(message, user, message.text, delivery_key(update, context))
+            await self.answer(
+                message,
+                user,
+                message.text,
+                delivery_key(update, context),
+                update_id=update.update_id,
+            )
 
     async def group_text(self, update: Update, context: Context) -> None:
         """Answer in a group only when the bot is mentioned or replied to."""
@@ -184,7 +200,9 @@ class Handlers:
             if await self.first(update, context):
                 await message.reply_text(say("ask_empty", user))
             return
-        await self.answer(message, user, question, delivery_key(update, context))
+        await self.answer(
+            message, user, question, delivery_key(update, context), update_id=update.update_id
+        )
 
     async def not_text(self, update: Update, context: Context) -> None:
         """Say kindly that only text is understood."""
@@ -192,11 +210,18 @@ class Handlers:
             await update.effective_message.reply_text(say("text_only", update.effective_user))
 
     async def answer(
-        self, message: Message, user: User, text: str, delivery: str | None = None
+        self,
+        message: Message,
+        user: User,
+        text: str,
+        delivery: str | None = None,
+        *,
+        update_id: int = 0,
     ) -> None:
         """Typing, a streamed draft in private chats, then the answer with its buttons.
 
-        `delivery` is the update's key when no handler has recorded it yet."""
+        `delivery` is the update's key when no handler has recorded it yet; `update_id`
+        the update's, acknowledged once the question is stored."""
         bot, chat_id, thread = message.get_bot(), message.chat_id, thread_of(message)
         private = message.chat.type == ChatType.PRIVATE
         incoming = Incoming(
@@ -207,7 +232,20 @@ class Handlers:
             thread_id=str(thread or ""),
             platform_message_id=records.platform_id(chat_id, message.message_id),
             delivery_key=delivery,
+            route=records.route(message, user),
+            quoted=records.quoted(message, user),
         )
+        try:  # stored before it waits its turn: Telegram has this update off its list now
+            try:
+                taken = await self.blocking(self.core.responder.take, incoming)
+            finally:
+                self.receipts.done(update_id)
+        except Repeated:
+            logger.info("update for message %s was delivered again", message.message_id)
+            return
+        except AfinaError as exc:  # e.g. nothing left of the text once cleaned
+            await message.reply_text(exc.message)
+            return
         async with self.turns.turn(f"{chat_id}:{thread or ''}"):
             typing_action = typing(bot, self.cosmetics, chat_id, thread)
             typing_action.start()
@@ -218,8 +256,8 @@ class Handlers:
                 draft.start()
             try:
                 reply = await self.blocking(
-                    self.core.responder.answer,
-                    incoming,
+                    self.core.responder.reply,
+                    taken,
                     on_delta=draft.feed if draft is not None else None,
                 )
             except Repeated:
@@ -235,16 +273,22 @@ class Handlers:
             shown = f"({reply.notice})\n\n{reply.text}" if reply.notice else reply.text
             # The fallback after a model failure is a notice, not an answer to rate.
             keyboard = self.signer.keyboard(chat_id, reply.reply_id) if reply.ok else None
-            sent = await post_answer(
-                bot,
-                chat_id=chat_id,
-                text=shown,
-                keyboard=keyboard,
-                thread_id=thread,
-                reply_to=None if private else message.message_id,
-            )
-        records.remember_answer(
-            self.core, reply_id=reply.reply_id, chat_id=chat_id, message_id=sent.message_id
+            try:
+                if reply.late:  # a redelivery of a question whose first answer never got out
+                    await send_again(lambda: message.reply_text(say("late", user)))
+                sent = await post_answer(
+                    bot,
+                    chat_id=chat_id,
+                    text=shown,
+                    keyboard=keyboard,
+                    thread_id=thread,
+                    reply_to=None if private else message.message_id,
+                )
+            except Exception:
+                await self.blocking(self.core.questions.failed, reply.question_id)
+                raise  # the error handler logs it; recovery delivers the answer later
+        await self.blocking(
+            records.delivered, self.core, answer=reply, chat_id=chat_id, message_id=sent.message_id
         )
 
     # --- feedback ------------------------------------------------------------------

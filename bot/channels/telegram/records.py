@@ -6,10 +6,16 @@ is `<chat_id>:<message_id>`.
 
 from __future__ import annotations
 
+from typing import Any
+
+from telegram import Message, User
+from telegram.constants import ChatType
+
 from bot import feedback, store
 from bot.app import Core
 from bot.db import session_scope, write_transaction
 from bot.errors import AfinaError, NotFound
+from bot.messages import Answer
 from bot.tables import FeedbackKind
 from bot.threads import find_post
 
@@ -20,9 +26,33 @@ def platform_id(chat_id: int, message_id: int) -> str:
     return f"{chat_id}:{message_id}"
 
 
-def remember_answer(core: Core, *, reply_id: int, chat_id: int, message_id: int) -> None:
-    """Tie the posted message to its reply, for reactions (written with the next answer)."""
-    core.posts.add(reply_id=reply_id, platform_message_id=platform_id(chat_id, message_id))
+def delivered(core: Core, *, answer: Answer, chat_id: int, message_id: int) -> None:
+    """Telegram has the answer: its question is done, and the message maps to its reply."""
+    core.questions.posted(
+        answer.question_id,
+        reply_id=answer.reply_id,
+        posted_as=platform_id(chat_id, message_id),
+    )
+
+
+def route(message: Message, user: User) -> dict[str, Any]:
+    """What a late delivery needs besides the chat and topic: whether the chat is private,
+    the message to quote in a group, the asker's language."""
+    return {
+        "private": message.chat.type == ChatType.PRIVATE,
+        "message_id": message.message_id,
+        "language": user.language_code or "",
+    }
+
+
+def quoted(message: Message, user: User) -> tuple[str, str] | None:
+    """Someone else's message this one replies to (not the bot's, not the asker's own)."""
+    earlier = message.reply_to_message
+    author = earlier.from_user if earlier is not None else None
+    if earlier is None or author is None or author.is_bot or author.id == user.id:
+        return None
+    text = earlier.text or earlier.caption or ""
+    return (f"{CHANNEL}:{author.id}", text) if text.strip() else None
 
 
 def answer_at(core: Core, *, chat_id: int, message_id: int) -> int | None:

@@ -38,6 +38,14 @@ _EN = {
         "This button has expired or doesn't belong to this chat. "
         "Ask me again and rate the new answer."
     ),
+    "late": (
+        "Sorry for the wait 🌱 Something went wrong on my side, but I had your message. "
+        "Here is my answer:"
+    ),
+    "too_late": (
+        "Sorry 🌱 I missed your message earlier and couldn't answer it in time. "
+        "Ask me again and I'll answer right away."
+    ),
     "correct_toast": "Send me the right answer ✏️",
     "correct_prompt": (
         "✏️ What should I have said? Reply to this message with the right answer (#{reply_id})."
@@ -79,6 +87,13 @@ _ES = {
         "Este botón ha caducado o no es de este chat. Pregúntame de nuevo y valora la "
         "nueva respuesta."
     ),
+    "late": (
+        "Perdona la espera 🌱 Algo falló por mi parte, pero tenía tu mensaje. Aquí va mi respuesta:"
+    ),
+    "too_late": (
+        "Perdona 🌱 No pude responder a tu mensaje a tiempo. "
+        "Pregúntame de nuevo y te respondo enseguida."
+    ),
     "correct_toast": "Envíame la respuesta correcta ✏️",
     "correct_prompt": (
         "✏️ ¿Qué debería haber dicho? Responde a este mensaje con la respuesta correcta "
@@ -95,6 +110,10 @@ _ES = {
 
 def say(key: str, user: User | None, **values: object) -> str:
     """The text `key` in the person's language, filled in with `values`."""
-    language = (user.language_code or "") if user else ""
+    return say_in((user.language_code or "") if user else "", key, **values)
+
+
+def say_in(language: str, key: str, **values: object) -> str:
+    """The text `key` in a language (a Telegram `language_code`), filled in with `values`."""
     table = _ES if language.lower().startswith("es") else _EN
     return table[key].format(**values)

@@ -2,7 +2,8 @@
 
 Telegram sends the secret given to `setWebhook` in the
 `X-Telegram-Bot-Api-Secret-Token` header; anything without it gets 403. A
-good update is queued for the running `Application` and acknowledged at once
+good update is queued for the running `Application` and acknowledged once its
+message is stored (`bot.channels.telegram.receipts`), not after the answer
 (Telegram retries a delivery that is not answered quickly); a repeat is
 dropped by the handlers, not here.
 """
@@ -25,8 +26,8 @@ from telegram.ext import Application
 from bot.app import Core
 from bot.channels.telegram.app import ALLOWED_UPDATES, application_for, started
 from bot.channels.telegram.channel import WEBHOOK_PATH
-from bot.channels.telegram.redact import protect_handlers
-from bot.channels.telegram.setup import secrets_of, webhook_secret
+from bot.channels.telegram.receipts import receipts_of
+from bot.channels.telegram.setup import webhook_secret
 from bot.config import Settings
 from bot.errors import BadInput
 
@@ -40,6 +41,7 @@ def webhook_route(application: Application, secret: str) -> Route:
     if not secret:
         raise BadInput("The Telegram webhook needs a secret.")
     expected = secret.encode()
+    receipts = receipts_of(application)
 
     async def receive(request: Request) -> Response:
         given = request.headers.get(SECRET_HEADER, "").encode()
@@ -51,7 +53,13 @@ def webhook_route(application: Application, secret: str) -> Route:
         except Exception as exc:  # not JSON, or not an update
             logger.warning("webhook body is not a Telegram update: %s", type(exc).__name__)
             return PlainTextResponse("not a Telegram update", status_code=400)
+        receipts.expect(update.update_id)
         await application.update_queue.put(update)
+        if not await receipts.stored(update.update_id):
+            logger.warning(
+                "update %s not stored in time; Telegram will send it again", update.update_id
+            )
+            return PlainTextResponse("not stored yet; send it again", status_code=503)
         return Response(status_code=200)
 
     return Route(WEBHOOK_PATH, receive, methods=["POST"])
@@ -93,8 +101,6 @@ class TelegramWeb:
         self._serving: AbstractAsyncContextManager[None] | None = None
 
     async def start(self) -> None:
-        # The server may have set up logging anew since the bot was built: mask again.
-        protect_handlers(secrets_of(self.settings))
         self._serving = serving(self.application, self.settings)
         await self._serving.__aenter__()
 

@@ -1,0 +1,135 @@
+"""A training run's announcement, as plain data every channel renders its own way.
+
+Promoted, rejected, failed or cancelled and why; the gate's scores, candidate against
+the model answering today; a few held-out questions with both answers side by side
+(the gate's rows in `gateanswer`, taken from the redacted holdout, never from a
+conversation); examples and tokens trained on; the cost where the provider gave one;
+and which of Roll back / Promote anyway still applies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlmodel import Session
+
+from bot import store
+from bot.store import console as store_console
+from bot.tables import RunState, TuningRun
+
+SAMPLES = 3  # held-out questions shown side by side
+STATE_LINES = {
+    RunState.promoted: "✅ promoted: it answers now",
+    RunState.rejected: "🚫 not promoted: the gate kept it back",
+    RunState.failed: "❌ failed",
+    RunState.cancelled: "⏹ cancelled",
+}
+
+
+@dataclass(frozen=True)
+class GateSample:
+    question: str
+    reference: str  # the approved answer
+    candidate: str
+    current: str
+
+
+@dataclass(frozen=True)
+class RunReport:
+    run_id: int
+    state: RunState
+    provider: str
+    method: str
+    why: str
+    metric: str | None = None
+    candidate_score: float | None = None
+    current_score: float | None = None
+    scored: int = 0
+    trained_on: int = 0
+    new_examples: int = 0
+    trained_tokens: int = 0
+    cost_usd: float | None = None
+    version_id: int | None = None
+    model_id: str | None = None
+    active: bool = False  # the run's version answers now
+    parent_version_id: int | None = None
+    samples: list[GateSample] = field(default_factory=list)
+    note: str = ""  # what a reviewer did since (rolled back, promoted anyway)
+
+    @property
+    def headline(self) -> str:
+        return f"Training run #{self.run_id} ({self.provider}): {STATE_LINES[self.state]}"
+
+    @property
+    def can_roll_back(self) -> bool:
+        """Roll back shows on a promoted run whose version still answers, with one before it."""
+        return (
+            self.state == RunState.promoted and self.active and self.parent_version_id is not None
+        )
+
+    @property
+    def can_promote(self) -> bool:
+        """Promote anyway shows on a rejected run whose version is kept and not answering."""
+        return self.state == RunState.rejected and self.version_id is not None and not self.active
+
+    def scores_line(self) -> str | None:
+        if self.candidate_score is None or self.current_score is None:
+            return None
+        return (
+            f"Gate ({self.metric}, {self.scored} held-out questions): candidate "
+            f"{self.candidate_score:.3f} · answering today {self.current_score:.3f}"
+        )
+
+    def training_line(self) -> str:
+        cost = f" · cost ${self.cost_usd:.2f}" if self.cost_usd else ""
+        tokens = f" · {self.trained_tokens:,} tokens" if self.trained_tokens else ""
+        return (
+            f"Trained on {self.trained_on} examples ({self.new_examples} new, {self.method})"
+            f"{tokens}{cost}"
+        )
+
+
+def report_for(session: Session, *, run_id: int, note: str = "") -> RunReport:
+    """Everything an announcement shows about one run, read now."""
+    run = store.get_run(session, run_id=run_id)
+    version = store.version_for_run(session, run_id=run_id)
+    scores: dict[str, Any] = run.scores or {}
+    rows = store_console.gate_answers(session, run_id=run_id, offset=0, limit=SAMPLES)
+    return RunReport(
+        run_id=run_id,
+        state=RunState(run.state),
+        provider=run.provider,
+        method=run.method,
+        why=_why(run, scores),
+        metric=scores.get("metric"),
+        candidate_score=_number(scores.get("candidate")),
+        current_score=_number(scores.get("current")),
+        scored=int(scores.get("n", 0) or 0),
+        trained_on=run.n_train,
+        new_examples=run.n_new,
+        trained_tokens=run.trained_tokens,
+        cost_usd=run.estimated_cost_usd or None,
+        version_id=version.id if version else None,
+        model_id=version.model_id if version else run.result_model_id,
+        active=bool(version and version.active),
+        parent_version_id=version.parent_id if version else None,
+        samples=[
+            GateSample(r.question, r.reference, r.candidate_answer, r.current_answer) for r in rows
+        ],
+        note=note,
+    )
+
+
+def _why(run: TuningRun, scores: dict[str, Any]) -> str:
+    if run.error:
+        return run.error
+    if run.state == RunState.promoted:
+        if "candidate" in scores:
+            return "the gate passed: not worse than the model answering today, no correction lost"
+        return f"the {run.provider} provider is not gated: it answers at once"
+    return ""
+
+
+def _number(value: Any) -> float | None:
+    return float(value) if isinstance(value, int | float) else None
