@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
 
-from bot import store
+from bot import index_snapshot, store
 from bot.backends.base import ModelBackend
 from bot.config import Settings, get_settings
 from bot.db import engine_for, migrate, session_scope
@@ -66,7 +66,13 @@ def build_core(settings: Settings | None = None) -> Core:
     settings = settings or get_settings()
     engine = engine_for(settings)
     migrate(engine)
-    knowledge = Knowledge(engine, make_embedder(settings))
+    embedder = make_embedder(settings)
+    snapshot = None
+    if settings.index_snapshot:
+        snapshot = index_snapshot.path_for(
+            settings.afina_home, settings.resolved_database_url, embedder.tag if embedder else None
+        )
+    knowledge = Knowledge(engine, embedder, snapshot=snapshot)
     backends = BackendCache(settings, knowledge)
     responder = Responder(
         settings=settings, engine=engine, knowledge=knowledge, backends=backends.get

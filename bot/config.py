@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     afina_home: Path = Field(default_factory=_default_home)
     database_url: str = ""
     sqlite_busy_timeout_s: float = Field(default=30.0, gt=0, le=3600)
+    # Keep a copy of the examples index under AFINA_HOME/index/ (see bot.index_snapshot).
+    index_snapshot: bool = True
 
     # --- the voice and the prompt -----------------------------------------
     brand_name: str = "Verdalia"
@@ -56,6 +58,7 @@ class Settings(BaseSettings):
     retrieval_min_score: float | None = Field(default=None, ge=0.0, le=1.0)
     answer_min_score: float | None = Field(default=None, ge=0.0, le=1.0)
     answer_min_margin: float | None = Field(default=None, ge=0.0, le=1.0)
+    answer_max_lift: float | None = Field(default=None, ge=-1.0, le=1.0)
 
     # --- embeddings ---------------------------------------------------------
     embeddings_backend: EmbeddingsBackend = "local"

@@ -27,8 +27,9 @@ Step = Callable[[Diagnosis], None]
 
 def steps() -> list[tuple[str, Step]]:
     """Each part's checks, in the order a person would fix them: nothing works without the
-    database, then what answers, what retrains, the channels, the schedule."""
-    from bot import cron, db_checks
+    database, then what answers (and how it finds what was taught), what retrains, the
+    channels, the schedule."""
+    from bot import cron, db_checks, embeddings_checks
     from bot.backends import checks as backends
     from bot.channels import registered
     from tuning import checks as tuning
@@ -36,6 +37,7 @@ def steps() -> list[tuple[str, Step]]:
     return [
         ("database", db_checks.checks),
         ("backend", backends.backend),
+        ("embeddings", embeddings_checks.checks),
         ("tuning", tuning.checks),
         ("local model", backends.local_model),
         *((channel.name, channel.checks) for channel in registered()),

@@ -6,8 +6,20 @@ ship outside the EU?", "Does the warranty cover a *stolen* bike?" against "What
 warranty do your bikes have?". Scores over the whole sentence barely move for one
 word, so each content word of the question is looked for in the example itself
 (its question, phrasings and answer): by spelling (the word, its stem, one typo
-away), and, with an embedder, by meaning (`bot.wordvectors`). A word found
-nowhere is *foreign*: the example does not answer what that word asks.
+away). A word found nowhere is *foreign*.
+
+A foreign word is not always a different question: a paraphrase has words of
+its own ("How much is *delivery*?" against "¿Cuánto cuesta el envío?"). With an
+embedder, each foreign word is weighed by its *lift*: the question is embedded
+again without it, and if it then matches the example clearly better, that word
+pulled it away, so it is what the example does not answer. A synonym or a word
+of the other language lifts nothing (leaving it out loses meaning the example
+shares); "Canary" or "stolen" lifts. Measured on `bench/data`, the lift told
+paraphrases from near misses far better than scores, margins or word vectors
+(ROC AUC 0.81 on both sets against 0.57–0.77).
+
+In a long message only the sentences that ask (with a "?") are weighed: the
+rest is greeting and context, and it would lift anything.
 
 Content words are what is left after the little words of Spanish and English
 (articles, pronouns, question words, auxiliaries, greetings): those say how a
@@ -16,7 +28,9 @@ thing is asked, not what.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
+from typing import Protocol
 
 from bot.text import words
 
@@ -86,3 +100,48 @@ def foreign_by_spelling(question: str, texts: Iterable[str]) -> list[str]:
     """The question's content words that none of these texts holds, by spelling alone."""
     vocabulary = Vocabulary(texts)
     return [w for w in content_words(question) if not vocabulary.spells(w)]
+
+
+class Scorer(Protocol):
+    def scores_of(self, key: int, texts: Sequence[str]) -> list[float] | None:
+        """The example's dense score for each text asked as a question (None: no vectors)."""
+        ...
+
+
+class Match(Protocol):
+    @property
+    def example_id(self) -> int: ...
+    @property
+    def texts(self) -> tuple[str, ...]: ...
+
+
+_SENTENCES = re.compile(r"(?<=[.!?…])\s+|\n+")
+_TOKENS = re.compile(r"\w+|\W+")
+
+
+def question_part(text: str) -> str:
+    """The sentences of a message that ask something (all of it when none has a "?")."""
+    asking = [part for part in _SENTENCES.split(text.strip()) if "?" in part]
+    return " ".join(asking) if asking else text
+
+
+def without(text: str, word: str) -> str:
+    """The text with every occurrence of one (folded) word left out."""
+    return "".join(
+        token
+        for token in _TOKENS.findall(text)
+        if not (token[0].isalnum() and words(token) == [word])
+    )
+
+
+def lift(question: str, match: Match, scorer: Scorer) -> float:
+    """The most the match gains when one of the question's foreign words is left out."""
+    asked = question_part(question)
+    variants = [without(asked, w) for w in foreign_by_spelling(asked, match.texts)]
+    variants = [v for v in variants if content_words(v)]
+    if not variants:
+        return 0.0
+    scores = scorer.scores_of(match.example_id, [asked, *variants])
+    if not scores:
+        return 0.0
+    return max(score - scores[0] for score in scores[1:])

@@ -7,6 +7,10 @@ little after its timestamp, so the watermark never passes "now minus a few
 seconds": rows stamped inside that window are read again until they settle
 (assumes transactions, and clock skew between processes, under `OVERLAP`).
 
+A process's first look starts from the index snapshot on disk when there is a
+valid one (`bot.index_snapshot`) and reads only what changed since; otherwise it
+reads everything and saves a snapshot for the next process.
+
 Two indexes answer together (see `bot.matching`): words (`bot.retrieval`) and,
 with an embedder, meaning (`bot.dense`). The first look loads every stored
 vector in one read; later looks load (or embed, see `bot.vectors`) only the
@@ -19,13 +23,14 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 from sqlalchemy.engine import Connection, Engine
 
-from bot import store, vectors
+from bot import index_snapshot, store, vectors
 from bot.dense import DenseIndex
 from bot.embeddings import Embedder, EmbeddingError
 from bot.matching import Known, fuse
@@ -49,9 +54,19 @@ def _lexical_text(example: ExampleTexts) -> str:
 
 
 class Knowledge:
-    def __init__(self, engine: Engine, embedder: Embedder | None = None) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        embedder: Embedder | None = None,
+        *,
+        snapshot: Path | None = None,
+        snapshot_min: int = index_snapshot.MIN_EXAMPLES,
+    ) -> None:
         self.engine = engine
         self.embedder = embedder
+        self.snapshot = snapshot  # where this database's index snapshot lives; None: none
+        self.snapshot_min = snapshot_min
+        self._restorable = snapshot is not None  # `rebuild` reads the database itself
         self.index = Index()
         self.dense = DenseIndex()
         self.examples: dict[int, ExampleTexts] = {}
@@ -83,6 +98,12 @@ class Knowledge:
             self._began = began  # only once it worked: a failed look serves nobody
 
     def _refresh(self, connection: Connection) -> None:
+        covered = None  # what a snapshot saved after this read will describe
+        if self.watermark is None and self.snapshot is not None:
+            if self._restorable and self._restore(connection):
+                self._recheck_unembedded(connection)
+            else:
+                covered = index_snapshot.stamp_on(connection)  # before the read: see the module
         first = self.watermark is None
         horizon = utcnow() - OVERLAP
         newest: datetime | None = None
@@ -99,6 +120,54 @@ class Knowledge:
                 self.index.compact()
         settled = horizon if newest is None else min(newest, horizon)
         self.watermark = settled if self.watermark is None else max(self.watermark, settled)
+        if covered is not None and len(self.examples) >= self.snapshot_min:
+            self._save_snapshot(covered)
+
+    # --- the snapshot on disk (bot.index_snapshot) --------------------------
+    def _tag(self) -> str | None:
+        return self.embedder.tag if self.embedder is not None else None
+
+    def _save_snapshot(self, stamp: index_snapshot.Stamp) -> None:
+        assert self.snapshot is not None
+        if self.index.delta.keys:
+            self.index.compact()
+        self.dense.compact()
+        state = {
+            "embedder": self._tag(),
+            "stamp": stamp,
+            "watermark": self.watermark,
+            "examples": self.examples,
+            "index": self.index,
+            "dense": self.dense,
+            "unembedded": self.unembedded,
+        }
+        index_snapshot.save(self.snapshot, state)
+
+    def _restore(self, connection: Connection) -> bool:
+        assert self.snapshot is not None
+        state = index_snapshot.load(self.snapshot, connection, embedder=self._tag())
+        if state is None:
+            return False
+        self.examples = state["examples"]
+        self.index = state["index"]
+        self.dense = state["dense"]
+        self.unembedded = state["unembedded"]
+        self.watermark = state["watermark"]
+        return True
+
+    def _recheck_unembedded(self, connection: Connection) -> None:
+        """Vectors stored since the snapshot for examples it had none for (no stamp moves)."""
+        if self.embedder is None or not self.unembedded:
+            return
+        waiting = sorted(self.unembedded)
+        stored: dict[int, list[store.VectorRow]] = {key: [] for key in waiting}
+        for vector in store.vectors_on(connection, embedder=self.embedder.tag, example_ids=waiting):
+            stored[vector.example_id].append(vector)
+        for key in waiting:
+            example = self.examples.get(key)
+            if example is not None and stored[key] and vectors.is_fresh(example, stored[key]):
+                self.dense.add(key, vectors.index_rows(stored[key]))
+                self.unembedded.discard(key)
 
     def _load(self, connection: Connection, rows: list[IndexRow]) -> None:
         self.examples = {
@@ -204,6 +273,7 @@ class Knowledge:
         """Drop everything and read all accepted examples again; returns how many."""
         with self._lock:
             self._began = 0
+            self._restorable = False
             self.index = Index()
             self.dense = DenseIndex()
             self.examples = {}
@@ -228,6 +298,18 @@ class Knowledge:
         while len(self._queries) > QUERY_CACHE:
             self._queries.popitem(last=False)
         return vector
+
+    def scores_of(self, key: int, texts: Sequence[str]) -> list[float] | None:
+        """One example's dense score for each text asked as a question (`bot.foreign.lift`)."""
+        if not self.has_vectors or self.embedder is None:
+            return None
+        try:
+            matrix = self.embedder.queries(list(texts))
+        except EmbeddingError as exc:
+            logger.warning("could not embed the question's variants: %s", exc)
+            return None
+        with self._lock:
+            return [self.dense.score(key, vector) for vector in matrix]
 
     @property
     def has_vectors(self) -> bool:

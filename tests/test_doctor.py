@@ -497,3 +497,55 @@ def test_a_process_logs_its_problems_when_it_starts(tmp_path: Path) -> None:
     assert len(logged) == 2, done.stderr  # nothing else: the rest of the setup is fine
     assert token not in done.stderr + done.stdout
     assert "connection refused" not in done.stderr  # nothing outside was contacted
+
+
+# --- embeddings --------------------------------------------------------------------
+
+
+def test_the_bundled_embedder_loads_and_answers(
+    capsys: pytest.CaptureFixture[str], migrated: None
+) -> None:
+    [line] = lines(doctor(capsys), "embeddings")
+    assert line["status"] == "ok"
+    assert line["message"].startswith("local (multilingual-e5-small, bundled) · answers (384")
+
+
+def test_examples_without_vectors_are_counted_with_the_fix(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, migrated: None
+) -> None:
+    """Imported while the embeddings were off: found by words only until `afina embed`."""
+    faq = Path(os.environ["AFINA_HOME"]) / "faq.csv"
+    faq.write_text("question,answer\nDo you ship to Italy?,Yes.\nDo you sell maps?,No.\n")
+    monkeypatch.setenv("EMBEDDINGS_BACKEND", "none")
+    assert run(capsys, "import", str(faq)).code == 0
+    monkeypatch.delenv("EMBEDDINGS_BACKEND")
+    [line] = lines(doctor(capsys, "--offline"), "embeddings")
+    assert line["status"] == "warn"
+    assert "2 accepted examples without vectors" in line["message"]
+    assert "`afina embed`" in line["message"]
+    assert run(capsys, "embed").code == 0
+    [line] = lines(doctor(capsys, "--offline"), "embeddings")
+    assert line["status"] == "ok", line
+
+
+def test_an_unreachable_embeddings_endpoint_fails_with_the_fix(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, migrated: None
+) -> None:
+    monkeypatch.setenv("EMBEDDINGS_BACKEND", "openai")
+    monkeypatch.setenv("EMBEDDINGS_BASE_URL", f"http://127.0.0.1:{closed_port()}/v1")
+    monkeypatch.setenv("EMBEDDINGS_API_KEY", "sk-embeddings-secret-0000")
+    result = doctor(capsys)
+    failed = only_failure(result)
+    assert failed["name"] == "embeddings"
+    assert "EMBEDDINGS_BASE_URL" in failed["message"]
+    assert "sk-embeddings-secret-0000" not in result.out
+    [offline] = lines(doctor(capsys, "--offline"), "embeddings")
+    assert offline["status"] == "ok"  # offline: configured, not asked
+
+
+def test_embeddings_turned_off_is_said_plainly(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, migrated: None
+) -> None:
+    monkeypatch.setenv("EMBEDDINGS_BACKEND", "none")
+    [line] = lines(doctor(capsys, "--offline"), "embeddings")
+    assert line["status"] == "ok" and line["message"].startswith("none: ")

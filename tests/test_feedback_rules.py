@@ -71,7 +71,7 @@ def test_reviewer_approval_becomes_an_accepted_example(
 
 def test_non_reviewer_thumbs_are_only_signals(core: Any) -> None:
     load_demo(core)  # so there is an answer to rate
-    reply = ask(core, "Do you ship to Portugal?", user="telegram:7")
+    reply = ask(core, "How much is shipping?", user="telegram:7")
     assert reply.outcome != "abstained"
     assert (
         feedback(core, reply.reply_id, "telegram:7", FeedbackKind.approve).result == Result.signal

@@ -50,14 +50,30 @@ def teach(core: Core, question: str, answer: str) -> int:
     return example.id or 0
 
 
+KIDS = "Yes: balance bikes from 2 years old, and 16 to 24 inch bikes up to 12, from 149 euros."
+
+
 def test_a_fix_answers_other_wordings_and_the_other_language(core: Core) -> None:
-    taught = teach(core, "Do you ship outside the EU?", SHIP_EU)
-    for other in ("do u ship outsid the EU??", "¿Hacéis envíos fuera de la Unión Europea?"):
+    ship = teach(core, "Do you ship outside the EU?", SHIP_EU)
+    kids = teach(core, "Do you sell kids' bikes?", KIDS)
+    for other, taught, answer in (
+        ("do u ship outsid the EU??", ship, SHIP_EU),
+        ("Have you got bikes for children?", kids, KIDS),
+        ("¿Vendéis bicis para niños?", kids, KIDS),
+    ):
         reply = ask(core, other, chat=other)
-        assert SHIP_EU in reply.text
-        assert reply.outcome in (ReplyOutcome.answered, ReplyOutcome.transparent)
+        assert reply.text == answer, other
+        assert reply.outcome == ReplyOutcome.answered
         assert reply.used_examples[0]["id"] == taught
         assert 0 < reply.used_examples[0]["score"] <= 1.05
+
+
+def test_a_near_miss_is_not_given_the_answer_it_is_near(core: Core) -> None:
+    """The word that makes it another question ("seats") lifts the match when left out."""
+    teach(core, "Do you sell kids' bikes?", KIDS)
+    reply = ask(core, "Do you sell child seats for bikes?")
+    assert reply.outcome == ReplyOutcome.abstained
+    assert KIDS not in reply.text
 
 
 def test_a_question_about_something_else_gets_an_honest_dont_know(core: Core) -> None:
@@ -73,7 +89,8 @@ def test_a_question_about_something_else_gets_an_honest_dont_know(core: Core) ->
 
 
 def test_a_shaky_match_names_the_question_it_answers(make_settings: object) -> None:
-    settings = make_settings(answer_min_score=0.999)  # type: ignore[operator]
+    # Unsure on purpose: no score clears the answer bar, and no word is held against it.
+    settings = make_settings(answer_min_score=0.999, answer_max_lift=1.0)  # type: ignore[operator]
     core = build_core(settings)
     try:
         teach(core, "¿Hacéis envíos a Baleares?", "Sí, en 3–5 días laborables, por 12 €.")
@@ -105,21 +122,21 @@ def test_a_thumbs_up_on_dont_know_teaches_nothing_and_says_so(core: Core) -> Non
 
 
 def test_a_thumbs_up_on_a_taught_answer_to_other_words_adds_that_wording(core: Core) -> None:
-    taught = teach(core, "Do you ship outside the EU?", SHIP_EU)
-    reply = ask(core, "¿Hacéis envíos fuera de la Unión Europea?")
+    taught = teach(core, "Do you sell kids' bikes?", KIDS)
+    reply = ask(core, "¿Vendéis bicis para niños?")
     assert reply.used_examples[0]["id"] == taught
     message = feedback(core, reply.id or 0, FeedbackKind.approve)
-    assert f"#{taught}" in message and "Do you ship outside the EU?" in message
+    assert f"#{taught}" in message and "Do you sell kids' bikes?" in message
     with Session(core.engine) as session:
         example = session.get(Example, taught)
         assert example is not None
-        assert example.phrasings == ["¿Hacéis envíos fuera de la Unión Europea?"]
+        assert example.phrasings == ["¿Vendéis bicis para niños?"]
         kinds = session.exec(
             select(ExampleVector.kind).where(ExampleVector.example_id == taught)
         ).all()
     assert sorted(kinds) == ["answer", "phrasing", "question"]
-    again = ask(core, "¿Hacéis envíos fuera de la Unión Europea?", chat="again")
-    assert again.outcome == ReplyOutcome.answered and again.text == SHIP_EU
+    again = ask(core, "¿Vendéis bicis para niños?", chat="again")
+    assert again.outcome == ReplyOutcome.answered and again.text == KIDS
 
 
 def test_confirmations_name_the_question_and_the_example(core: Core) -> None:

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from bot import tokens
 from bot.backends.base import ChatMessages, Completion, OnDelta
 from bot.config import Settings
-from bot.foreign import foreign_by_spelling
+from bot.foreign import foreign_by_spelling, lift
 from bot.knowledge import Knowledge
 from bot.matching import Known, judge, thresholds_for, used_examples
 from bot.tables import ReplyOutcome
@@ -102,9 +102,10 @@ class ExamplesBackend:
         question = next((str(m["content"]) for m in reversed(messages) if m["role"] == "user"), "")
         matches = self.knowledge.closest(question, k=CANDIDATES)
         thresholds = thresholds_for(self.settings, dense=self.knowledge.has_vectors)
-        # Words only: a word the example never spells is a word it does not answer.
-        words_only = None if self.knowledge.has_vectors else _foreign_by_spelling(question)
-        verdict = judge(matches, thresholds, foreign=words_only)
+        if self.knowledge.has_vectors:  # a word the example never spells is weighed by its lift
+            verdict = judge(matches, thresholds, lift=_lift(question, self.knowledge))
+        else:  # words only: a word the example never spells is a word it does not answer
+            verdict = judge(matches, thresholds, foreign=_foreign_by_spelling(question))
         if verdict.best is None:
             text = unknown(question, self.settings.voice())
             used: list[Known] = []
@@ -123,6 +124,10 @@ class ExamplesBackend:
             outcome=verdict.outcome.value,
             used_examples=used_examples(used),
         )
+
+
+def _lift(question: str, knowledge: Knowledge) -> Callable[[Known], float]:
+    return lambda known: lift(question, known, knowledge)
 
 
 def _foreign_by_spelling(question: str) -> Callable[[Known], list[str]]:

@@ -1,0 +1,114 @@
+"""A copy of the in-memory index on disk, so a new process is ready in a fraction of a second.
+
+Building the index from the database reads every accepted example and every
+vector and weighs every word: about 10 s at 100,000 examples on a 2-core
+machine, paid by every `afina ask`. After building it from the database, a
+process saves what it built under `AFINA_HOME/index/` (one file per database
+and embedder); the next process loads that file instead, then reads from the
+database, exactly as before every answer, only the examples changed since the
+file's watermark. So a new or changed example is still findable by the very
+next question in every process: the file only saves re-reading what did not
+change.
+
+The file is used only while it still describes this database: the examples it
+covered (their count, the highest id, and that row's creation stamp) must be
+unchanged, so a hard delete, or a new database at the same path, sends the
+process back to the database. Examples that had no vectors when it was saved
+have theirs looked up again (another process may have embedded them since).
+
+The file is a pickle (the index holds scipy and numpy arrays and dicts): it is
+written atomically, readable by its owner only, and lives in the owner's own
+AFINA_HOME, like the database itself. Any problem reading it means "no file":
+the database is always the truth.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import os
+import pickle
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import Connection
+from sqlmodel import col
+
+from bot.tables import Example
+
+logger = logging.getLogger(__name__)
+
+FORMAT = 1
+MIN_EXAMPLES = 2000  # below this a load from the database is already quick
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What the examples table looked like: enough to tell the same rows from others."""
+
+    count: int
+    max_id: int
+    max_created: datetime | None
+
+
+def stamp_on(connection: Connection, *, upto_id: int | None = None) -> Stamp:
+    """The count of examples (up to `upto_id`), the highest id, and that row's creation time."""
+    query = select(func.count(), func.max(col(Example.id))).select_from(Example)
+    if upto_id is not None:
+        query = query.where(col(Example.id) <= upto_id)
+    count, max_id = connection.execute(query).one()
+    created = None
+    if max_id is not None:
+        created = connection.execute(
+            select(col(Example.created_at)).where(col(Example.id) == max_id)
+        ).scalar()
+    return Stamp(int(count or 0), int(max_id or 0), created)
+
+
+def path_for(home: Path, database_url: str, embedder: str | None) -> Path:
+    """One file per database and embedder (their names hashed: no secret in a file name)."""
+    key = hashlib.sha256(f"{database_url}\n{embedder or 'none'}".encode()).hexdigest()[:20]
+    return home / "index" / f"{key}.pickle"
+
+
+def save(path: Path, state: dict[str, Any]) -> None:
+    """Write atomically; a failure is logged and forgotten (the database stays the truth)."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        handle, tmp = tempfile.mkstemp(dir=path.parent, prefix=".index-", suffix=".tmp")
+        try:
+            with os.fdopen(handle, "wb") as out:
+                pickle.dump({"format": FORMAT, **state}, out, protocol=pickle.HIGHEST_PROTOCOL)
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, path)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(tmp)
+    except OSError as exc:
+        logger.warning("could not save the index snapshot in %s: %s", path.parent, exc)
+
+
+def load(path: Path, connection: Connection, *, embedder: str | None) -> dict[str, Any] | None:
+    """The saved state, when it still describes this database; else None."""
+    try:
+        with path.open("rb") as source:
+            state = pickle.load(source)
+    except FileNotFoundError:
+        return None
+    except Exception as exc:  # a torn or foreign file is no file at all
+        logger.warning("ignoring the index snapshot %s: %s", path.name, type(exc).__name__)
+        return None
+    if not isinstance(state, dict) or state.get("format") != FORMAT:
+        return None
+    if state.get("embedder") != embedder:
+        return None
+    saved: Stamp = state["stamp"]
+    if stamp_on(connection, upto_id=saved.max_id) != saved:
+        logger.info("the index snapshot no longer matches the database; reading it again")
+        return None
+    return state
