@@ -277,7 +277,7 @@ def _desk_items(core: Core) -> dict[ItemKind, ReviewItem]:
             kind=FeedbackKind.correct,
             corrected_text="Yes, to the UK since March 🌿",
         )
-    rated = seed.ask(core, "Is the shampoo bar vegan?", user="43", channel="slack")
+    rated = seed.ask(core, seed.SHIPPING, user="43", channel="slack")  # answered, so 👎 counts
     seed.rate(core, rated, user="slack:U43", good=False)
     seed.ask(core, "What is the zorblat club?", user="44")
     return {ItemKind(i.kind): i for i in rows(core, ReviewItem)}
@@ -326,7 +326,7 @@ def test_review_actions_are_the_desks(signed_in: TestClient, console_core: Core)
     assert wrong.status_code == 400
     empty = signed_in.post(f"/console/review/{rated.id}", data={"csrf": csrf, "do": "corrected"})
     assert empty.status_code == 400 and one(console_core, ReviewItem, rated.id).status == "open"
-    fixed = "Yes, every bar is vegan and cruelty-free 🌿"
+    fixed = "Yes, to the UK in 3-5 working days 🌿"
     signed_in.post(
         f"/console/review/{rated.id}", data={"csrf": csrf, "do": "corrected", "text": fixed}
     )
