@@ -213,6 +213,28 @@ def chat_session(chat: Afina) -> str:
     return done.stdout + done.stderr
 
 
+@pytest.fixture
+def logging_restored() -> Iterator[None]:
+    """Put back every logger as it was: the handlers this test installs write to a
+    captured stream that is closed once it ends, and later tests would log into it."""
+    import logging
+
+    loggers = [logging.getLogger(), *map(logging.getLogger, logging.root.manager.loggerDict)]
+    saved = [(lg, lg.handlers[:], lg.level, lg.disabled, lg.propagate) for lg in loggers]
+    factory = logging.getLogRecordFactory()
+    yield
+    for name in list(logging.root.manager.loggerDict):
+        logger = logging.getLogger(name)
+        if all(logger is not lg for lg, *_ in saved):
+            logger.handlers.clear()
+    for logger, handlers, level, disabled, propagate in saved:
+        logger.handlers[:] = handlers
+        logger.setLevel(level)
+        logger.disabled, logger.propagate = disabled, propagate
+    logging.setLogRecordFactory(factory)
+
+
+@pytest.mark.usefixtures("logging_restored")
 def test_a_library_record_is_masked_even_after_the_server_replaces_the_handlers(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
