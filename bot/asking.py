@@ -51,6 +51,16 @@ class Taken:
     asked: Asked | Pending
     truncated: bool  # the message was cut to MAX_MESSAGE_CHARS
 
+    @property
+    def question_id(self) -> int:
+        return self.asked.question_id if isinstance(self.asked, Asked) else self.asked.id
+
+    @property
+    def placeholder_id(self) -> str | None:
+        """The message its answer is to be written into, if one was posted before (a
+        redelivery of a question whose process died)."""
+        return self.asked.placeholder_id if isinstance(self.asked, Pending) else None
+
 
 def history_on(connection: Connection, asked: Asked, *, limit: int) -> list[dict[str, str]]:
     """The asker's turns before the question (read when it is answered: an earlier question

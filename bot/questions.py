@@ -86,6 +86,14 @@ class Questions:
                 connection, owner=self.owner, question_ids=held, until=self.until()
             )
 
+    def placed(self, question_id: int, placeholder_id: str) -> None:
+        """A message now stands where the answer will be written (Telegram's placeholder): kept
+        before the answer goes out, so a delivery repeated after a crash edits that message."""
+        with write_transaction(self.engine) as connection:
+            store.set_placeholder_on(
+                connection, question_id=question_id, placeholder_id=placeholder_id
+            )
+
     def posted(self, question_id: int | None, *, reply_id: int, posted_as: str | None) -> None:
         """The platform took the answer: the question is done (written now, not batched)."""
         if question_id is None:

@@ -15,6 +15,7 @@ its own (`Recovering`).
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 from collections.abc import Callable, Mapping
@@ -49,11 +50,15 @@ EVERY_S = 15.0  # how often a running process looks (at most; see `every`)
 
 @dataclass(frozen=True)
 class Late:
-    """One question to deliver late: what to say first, and its answer (None: say only that)."""
+    """One question to deliver late: what to say first, and its answer (None: say only that).
+
+    `placed` keeps the platform id of a message posted before the answer that the answer
+    is then written into (Telegram), so a delivery repeated after a crash edits it."""
 
     pending: Pending
     first: str
     answer: Callable[[], Answer] | None
+    placed: Callable[[str], None] | None = None
 
 
 class Courier(Protocol):
@@ -126,7 +131,8 @@ def _deliver(core: Core, courier: Courier, pending: Pending, done: Recovered) ->
             questions.closed(pending.id, QuestionState.noted)
             done.noted += 1
             return
-        posted_as = courier.deliver(Late(pending, SORRY_LATE, answer))
+        placed = functools.partial(questions.placed, pending.id)
+        posted_as = courier.deliver(Late(pending, SORRY_LATE, answer, placed))
         reply_id = answered[-1].reply_id if answered else pending.reply_id
         questions.posted(pending.id, reply_id=reply_id or 0, posted_as=posted_as)
         done.answered += 1

@@ -116,6 +116,9 @@ class Question(SQLModel, table=True):
     delivery_key: str | None = Field(default=None, max_length=255)
     route: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     reply_id: int | None = Field(default=None, foreign_key="reply.id")
+    # The platform id of a message posted before the answer, that the answer is then
+    # written into (Telegram): sending the answer again after a crash edits that message.
+    placeholder_id: str | None = Field(default=None, max_length=255)
     state: str = Field(default=QuestionState.asked.value, max_length=16)  # a `QuestionState`
     owner: str = Field(default="", max_length=255)
     claimed_until: datetime | None = None

@@ -64,6 +64,7 @@ from bot.store.questions import (
     renew_on,
     reply_text_on,
     set_answered_on,
+    set_placeholder_on,
 )
 from bot.store.snapshots import (
     SNAPSHOT_COLUMNS,
@@ -157,6 +158,7 @@ __all__ = [
     "save_example",
     "save_run",
     "set_answered_on",
+    "set_placeholder_on",
     "set_platform_message_ids_on",
     "snapshot_rows",
     "take_lease",

@@ -47,6 +47,7 @@ class Pending:
     claimed_until: datetime | None
     created_at: datetime
     text: str  # what the person asked
+    placeholder_id: str | None = None  # the message its answer is written into (Telegram)
 
     @property
     def platform_user(self) -> str:
@@ -69,6 +70,7 @@ _PENDING = sa_select(
     col(Question.claimed_until),
     col(Question.created_at),
     col(Message.text),
+    col(Question.placeholder_id),
 ).join(Message, col(Message.id) == col(Question.message_id))
 _BY_DELIVERY = _PENDING.where(col(Question.channel) == bindparam("channel")).where(
     col(Question.delivery_key) == bindparam("delivery_key")
@@ -173,6 +175,18 @@ def renew_on(
         .values(claimed_until=until)
     )
     return int(result.rowcount or 0)
+
+
+def set_placeholder_on(connection: Connection, *, question_id: int, placeholder_id: str) -> bool:
+    """Note the message the answer of an open question will be written into; False when the
+    question is no longer open (delivered or closed meanwhile)."""
+    result = connection.execute(
+        update(Question)
+        .where(col(Question.id) == question_id)
+        .where(col(Question.state).in_(OPEN))
+        .values(placeholder_id=placeholder_id, updated_at=utcnow())
+    )
+    return bool(result.rowcount)
 
 
 def set_answered_on(connection: Connection, *, question_id: int, owner: str, reply_id: int) -> bool:

@@ -39,10 +39,11 @@ class Response:
     delay_s: float = 0.0
     chunk_delay_s: float = 0.0  # pause before each streamed chunk (a slow model)
     drop: bool = False  # close the connection without a word: a reset, a proxy that gave up
+    after: bool = False  # (a fake that honours it) carry the call out first, then drop
 
     @classmethod
-    def dropped(cls) -> Response:
-        return cls(drop=True)
+    def dropped(cls, *, after: bool = False) -> Response:
+        return cls(drop=True, after=after)
 
     @classmethod
     def json(cls, payload: Any, status: int = 200, **headers: str) -> Response:

@@ -6,9 +6,13 @@ serves the queue and otherwise holds the long poll briefly, like the real API.
 Every call is kept as `Call(method, params)` with the form body decoded (JSON
 fields such as `reply_markup` parsed), so tests assert on what a user would see.
 Failures are scripted per method with `fail_next(...)` (an error answer: a 500, a
-429 with `retry_after`) or `drop_next(...)` (the connection closes, nothing
-done); failed calls are recorded too (with the error, or None), and `shown()`
-holds only the messages people see.
+429 with `retry_after`), `drop_next(...)` (the connection closes, nothing done)
+or `drop_answer_next(...)` (done, then the connection closes before the answer,
+as when the bot dies right after Telegram took the call); failed calls are
+recorded too (with the error, or None). `sent()` and `shown()` give each posted
+message as it reads now, later `editMessageText` calls applied (an edit that
+changes nothing is refused as "message is not modified", as Telegram does);
+`called("sendMessage")` keeps what was posted at first.
 """
 
 from __future__ import annotations
@@ -90,6 +94,8 @@ class FakeTelegram(FakeServer):
         self.failures: dict[str, deque[Response]] = {}
         self.changed = threading.Condition()
         self._message_ids = itertools.count(1000)
+        self.edits: dict[tuple[int, int], Call] = {}  # (chat, message) -> its last edit
+        self.deleted: set[tuple[int, int]] = set()
 
     # --- scripting -------------------------------------------------------------
     @property
@@ -121,6 +127,13 @@ class FakeTelegram(FakeServer):
         for _ in range(times):
             self.failures.setdefault(method, deque()).append(Response.json(body, status))
 
+    def drop_answer_next(self, method: str, *, times: int = 1) -> None:
+        """The next calls of `method` are carried out, then their connection closes before
+        the answer reaches the bot (what a process killed in that instant leaves behind)."""
+        with self.changed:
+            for _ in range(times):
+                self.failures.setdefault(method, deque()).append(Response.dropped(after=True))
+
     def drop_next(self, method: str, *, times: int = 1) -> None:
         """The next calls of `method` lose their connection before Telegram takes them."""
         with self.changed:
@@ -134,14 +147,31 @@ class FakeTelegram(FakeServer):
             return [c for c in self.log if method is None or c.method == method]
 
     def sent(self, chat_id: int | None = None) -> list[Call]:
-        """Messages the bot posted (sendMessage), optionally in one chat."""
-        return [c for c in self.called("sendMessage") if chat_id is None or c.chat_id == chat_id]
+        """Messages the bot posted (sendMessage, failed ones too), optionally in one chat, as
+        they read now: a later edit's text and keyboard replace the posted ones."""
+        posted = self.called("sendMessage")
+        with self.changed:
+            return [self._now(c) for c in posted if chat_id is None or c.chat_id == chat_id]
 
     def shown(self, chat_id: int | None = None) -> list[Call]:
-        """Messages that reached the chat: sendMessage calls Telegram took."""
+        """Messages that reached the chat (sendMessage calls Telegram took), as they read now."""
         return [
-            c for c in self.sent(chat_id) if isinstance(c.result, dict) and "message_id" in c.result
+            c
+            for c in self.sent(chat_id)
+            if isinstance(c.result, dict)
+            and "message_id" in c.result
+            and (c.chat_id, c.message_id) not in self.deleted
         ]
+
+    def _now(self, posted: Call) -> Call:
+        if not isinstance(posted.result, dict) or "message_id" not in posted.result:
+            return posted
+        edit = self.edits.get((int(posted.params["chat_id"]), posted.message_id))
+        if edit is None:
+            return posted
+        params = {k: v for k, v in posted.params.items() if k != "reply_markup"}
+        params |= {k: edit.params[k] for k in ("text", "reply_markup") if k in edit.params}
+        return Call(posted.method, params, posted.result | edit.result, edit.at)
 
     def wait_until(self, predicate: Any, timeout: float = 10.0) -> bool:
         """Block (in a thread) until `predicate(self)` holds or the timeout passes."""
@@ -168,7 +198,7 @@ class FakeTelegram(FakeServer):
         with self.changed:
             queued = self.failures.get(method)
             failure = queued.popleft() if queued else None
-        if failure is not None:
+        if failure is not None and not failure.after:
             self._record(Call(method, params, None if failure.drop else json.loads(failure.body)))
             return failure
         if method == "getUpdates":
@@ -177,9 +207,13 @@ class FakeTelegram(FakeServer):
             answer = getattr(self, f"api_{method}", None)
             # Everything else (sendChatAction, sendMessageDraft, answerCallbackQuery,
             # setMyCommands, setWebhook, ...) answers `true`, as the real API does.
-            result = True if answer is None else answer(params)
+            try:
+                result = True if answer is None else answer(params)
+            except Refused as refused:
+                self._record(Call(method, params, refused.body))
+                return Response.json(refused.body, 400)
         self._record(Call(method, params, result))
-        return Response.json({"ok": True, "result": result})
+        return failure or Response.json({"ok": True, "result": result})
 
     def _record(self, call: Call) -> None:
         with self.changed:
@@ -196,7 +230,9 @@ class FakeTelegram(FakeServer):
             counts: dict[str, int] = {}
             for call in calls:
                 counts[call.method] = counts.get(call.method, 0) + 1
-            answers = [c.at for c in calls if c.method == "sendMessage" and c.buttons]
+            answers = [
+                c.at for c in calls if c.method in ("sendMessage", "editMessageText") and c.buttons
+            ]
             return Response.json({"counts": counts, "answered_at": answers})
         return Response.json({"ok": False}, 404)
 
@@ -253,10 +289,48 @@ class FakeTelegram(FakeServer):
         return message
 
     def api_editMessageText(self, params: dict[str, Any]) -> dict[str, Any]:
+        key = (int(params["chat_id"]), int(params["message_id"]))
+        if key in self.deleted:
+            raise Refused("Bad Request: message to edit not found")
+        before = self._reads(key)
+        if before is not None and before == (params.get("text"), params.get("reply_markup")):
+            raise Refused(
+                "Bad Request: message is not modified: specified new message content and "
+                "reply markup are exactly the same as a current content and reply markup "
+                "of the message"
+            )
         edited = self.api_sendMessage(params)
-        edited["message_id"] = int(params["message_id"])
+        edited["message_id"] = key[1]
         edited["edit_date"] = int(time.time())
+        with self.changed:
+            self.edits[key] = Call("editMessageText", params, edited)
         return edited
+
+    def api_deleteMessage(self, params: dict[str, Any]) -> bool:
+        with self.changed:
+            self.deleted.add((int(params["chat_id"]), int(params["message_id"])))
+        return True
+
+    def _reads(self, key: tuple[int, int]) -> tuple[Any, Any] | None:
+        """What a message of ours reads now (text, keyboard); None if the fake never sent it."""
+        with self.changed:
+            edit = self.edits.get(key)
+            if edit is not None:
+                return edit.params.get("text"), edit.params.get("reply_markup")
+            for call in self.log:
+                result = call.result
+                if call.method == "sendMessage" and isinstance(result, dict):
+                    if (call.chat_id, result.get("message_id")) == key:
+                        return call.params.get("text"), call.params.get("reply_markup")
+        return None
+
+
+class Refused(Exception):
+    """A call Telegram refuses with a 400 and this description."""
+
+    def __init__(self, description: str) -> None:
+        super().__init__(description)
+        self.body = {"ok": False, "error_code": 400, "description": description}
 
 
 def _chat_for(chat_id: int) -> dict[str, Any]:

@@ -16,9 +16,9 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any
+from typing import Any, TypeVar
 
-from telegram import Bot, Message, ReplyParameters
+from telegram import Bot, ReplyParameters
 from telegram.constants import ChatAction, MessageLimit
 from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 
@@ -206,28 +206,67 @@ async def post_answer(
     keyboard: Keyboard | None,
     thread_id: int | None,
     reply_to: int | None,
-) -> Message:
-    """Post the answer, split if needed, with the keyboard under the last part; each part is
-    sent again after a transient failure (`send_again`), so a ready answer is never lost to
-    a dropped connection."""
+    into: int | None = None,
+) -> int:
+    """Post the answer, split if needed, with the keyboard under the last part; the id of
+    that last message. `into`: a message posted before (the placeholder), which the first
+    part is written into, so that doing this again after a crash edits it instead of posting
+    the answer twice. Each part is sent again after a transient failure (`send_again`), so a
+    ready answer is never lost to a dropped connection."""
     *first, last = split_text(text)
     quote = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
+    kept: list[int] = []
 
-    def part_of(part: str, quote: ReplyParameters | None, **extra: Any) -> Send:
-        return lambda: bot.send_message(
-            chat_id, part, message_thread_id=thread_id, reply_parameters=quote, **extra
-        )
+    async def part(text: str, markup: dict[str, Any] | None) -> None:
+        nonlocal quote, into
+        if into is not None and await edit_again(bot, chat_id, into, text, markup):
+            kept.append(into)
+        else:
+            sent = await send_again(
+                lambda: bot.send_message(
+                    chat_id,
+                    text,
+                    message_thread_id=thread_id,
+                    reply_parameters=quote,
+                    api_kwargs=markup,
+                )
+            )
+            kept.append(sent.message_id)
+        quote = into = None
 
-    for part in first:
-        await send_again(part_of(part, quote))
-        quote = None
-    return await send_again(part_of(last, quote, api_kwargs=keyboard_kwargs(keyboard)))
+    for text_part in first:
+        await part(text_part, None)
+    await part(last, keyboard_kwargs(keyboard))
+    return kept[-1]
 
 
-Send = Callable[[], Awaitable[Message]]
+async def edit_again(
+    bot: Bot, chat_id: int, message_id: int, text: str, markup: dict[str, Any] | None
+) -> bool:
+    """Write `text` (and its keyboard) into a message of ours, tried again after a transient
+    failure like a send; True once it reads so, also when it did already ("message is not
+    modified": an edit that got through before a crash or a dropped connection). False when
+    the message cannot be edited (deleted, too old): the caller posts a new one instead."""
+
+    async def edit() -> bool:
+        try:
+            await bot.edit_message_text(
+                text, chat_id=chat_id, message_id=message_id, api_kwargs=markup
+            )
+        except BadRequest as exc:
+            if "not modified" in exc.message.lower():
+                return True
+            logger.warning("message %s could not be edited (%s)", message_id, exc.message)
+            return False
+        return True
+
+    return await send_again(edit)
 
 
-async def send_again(send: Send) -> Message:
+T = TypeVar("T")
+
+
+async def send_again(send: Callable[[], Awaitable[T]]) -> T:
     """`send()`, tried again with back-off after a transient failure: a dropped or reset
     connection, a timeout, a 5xx (`NetworkError`), a 429 (`RetryAfter`: after the wait
     Telegram names; in a running bot the rate limiter has waited and tried first). Anything

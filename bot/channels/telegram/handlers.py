@@ -54,9 +54,11 @@ from bot.channels.telegram.addressing import (
     question_for_bot,
     thread_of,
 )
-from bot.channels.telegram.answering import CosmeticBudget, Draft, post_answer, send_again, typing
+from bot.channels.telegram.answering import CosmeticBudget
 from bot.channels.telegram.buttons import ButtonSigner, prompted_reply_id
+from bot.channels.telegram.placeholder import Place
 from bot.channels.telegram.receipts import Receipts, receipts_of
+from bot.channels.telegram.replying import Replier
 from bot.channels.telegram.texts import say
 from bot.deliveries import first_delivery
 from bot.errors import AfinaError, Repeated
@@ -77,6 +79,7 @@ class Handlers:
         self.turns = ChatTurns()
         self.cosmetics = CosmeticBudget()
         self.receipts = Receipts()  # the Application's, once registered
+        self.replier = Replier(core, signer, self.cosmetics, self.blocking)
 
     def register(self, application: Application) -> None:
         # Group -1 runs first for every update but plain text: a repeated delivery stops there.
@@ -218,7 +221,8 @@ class Handlers:
         *,
         update_id: int = 0,
     ) -> None:
-        """Typing, a streamed draft in private chats, then the answer with its buttons.
+        """Store the question, then answer it in its turn (`Replier`): a placeholder, typing,
+        a streamed draft in private chats, then the answer with its buttons written in.
 
         `delivery` is the update's key when no handler has recorded it yet; `update_id`
         the update's, acknowledged once the question is stored."""
@@ -246,50 +250,16 @@ class Handlers:
         except AfinaError as exc:  # e.g. nothing left of the text once cleaned
             await message.reply_text(exc.message)
             return
-        async with self.turns.turn(f"{chat_id}:{thread or ''}"):
-            typing_action = typing(bot, self.cosmetics, chat_id, thread)
-            typing_action.start()
-            draft = (
-                Draft(bot, self.cosmetics, chat_id, message.message_id, thread) if private else None
-            )
-            if draft is not None:
-                draft.start()
-            try:
-                reply = await self.blocking(
-                    self.core.responder.reply,
-                    taken,
-                    on_delta=draft.feed if draft is not None else None,
-                )
-            except Repeated:
-                logger.info("update for message %s was delivered again", message.message_id)
-                return
-            except AfinaError as exc:  # e.g. nothing left of the text once cleaned
-                await message.reply_text(exc.message)
-                return
-            finally:
-                await typing_action.stop()
-                if draft is not None:
-                    await draft.stop()
-            shown = f"({reply.notice})\n\n{reply.text}" if reply.notice else reply.text
-            # The fallback after a model failure is a notice, not an answer to rate.
-            keyboard = self.signer.keyboard(chat_id, reply.reply_id) if reply.ok else None
-            try:
-                if reply.late:  # a redelivery of a question whose first answer never got out
-                    await send_again(lambda: message.reply_text(say("late", user)))
-                sent = await post_answer(
-                    bot,
-                    chat_id=chat_id,
-                    text=shown,
-                    keyboard=keyboard,
-                    thread_id=thread,
-                    reply_to=None if private else message.message_id,
-                )
-            except Exception:
-                await self.blocking(self.core.questions.failed, reply.question_id)
-                raise  # the error handler logs it; recovery delivers the answer later
-        await self.blocking(
-            records.delivered, self.core, answer=reply, chat_id=chat_id, message_id=sent.message_id
+        place = Place(
+            bot,
+            chat_id=chat_id,
+            thread_id=thread,
+            quote=None if private else message.message_id,
+            language=user.language_code or "",
+            placeholder_id=taken.placeholder_id,
         )
+        async with self.turns.turn(f"{chat_id}:{thread or ''}"):
+            await self.replier.reply(place, taken, draft_id=message.message_id if private else None)
 
     # --- feedback ------------------------------------------------------------------
     async def button(self, update: Update, context: Context) -> None:

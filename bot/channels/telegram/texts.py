@@ -38,9 +38,10 @@ _EN = {
         "This button has expired or doesn't belong to this chat. "
         "Ask me again and rate the new answer."
     ),
+    "placeholder": "One moment 🌱 I'm writing your answer…",
     "late": (
-        "Sorry for the wait 🌱 Something went wrong on my side, but I had your message. "
-        "Here is my answer:"
+        "Sorry for the wait 🌱 Something went wrong on my side, but I had your message: "
+        "my answer is just above."
     ),
     "too_late": (
         "Sorry 🌱 I missed your message earlier and couldn't answer it in time. "
@@ -87,8 +88,10 @@ _ES = {
         "Este botón ha caducado o no es de este chat. Pregúntame de nuevo y valora la "
         "nueva respuesta."
     ),
+    "placeholder": "Un momento 🌱 Estoy escribiendo tu respuesta…",
     "late": (
-        "Perdona la espera 🌱 Algo falló por mi parte, pero tenía tu mensaje. Aquí va mi respuesta:"
+        "Perdona la espera 🌱 Algo falló por mi parte, pero tenía tu mensaje: "
+        "mi respuesta está justo arriba."
     ),
     "too_late": (
         "Perdona 🌱 No pude responder a tu mensaje a tiempo. "
