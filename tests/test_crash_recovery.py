@@ -46,6 +46,7 @@ from tests.support.slack_server import (
 from tests.support.slack_socket import FakeSocketMode
 from tests.support.telegram_server import (
     TOKEN,
+    Call,
     FakeTelegram,
     group_chat,
     mention,
@@ -56,6 +57,7 @@ from tests.support.telegram_server import (
 from tests.telegram.harness import polling
 
 HOOK_SECRET = "hook-secret-for-tests"
+PLACEHOLDER = "One moment 🌱 I'm writing your answer…"
 CUSTOMER = 4242
 GROUP = group_chat(-100777)
 ASKER = 4343
@@ -168,6 +170,34 @@ def answered_once_after_sorry(slack: FakeSlack, asked: dict[str, Any]) -> Shown:
     return answers[0]
 
 
+def placeholders_kept(world: World, count: int) -> None:
+    """Wait until `count` Telegram questions have their placeholder's id stored."""
+    kept = lambda: sum(bool(q.placeholder_id) for q in world.rows(Question)) >= count  # noqa: E731
+    wait_for(kept, 30, "the placeholders")
+
+
+def answers_in(telegram: FakeTelegram, chat_id: int | None = None) -> list[Call]:
+    """The messages in a chat that read as an answer (they carry its rating buttons)."""
+    return [m for m in telegram.shown(chat_id) if m.buttons]
+
+
+def answered_in_the_placeholder_then_sorry(telegram: FakeTelegram, chat_id: int) -> Call:
+    """The chat holds one answer, written into the placeholder posted before the crash (never
+    posted as a message of its own), then the apology quoting it; the answer."""
+    answer, sorry = telegram.shown(chat_id)
+    assert answer.buttons and answers_in(telegram, chat_id) == [answer]
+    assert sorry["text"].startswith("Sorry for the wait") and not sorry.buttons
+    assert sorry["reply_parameters"]["message_id"] == answer.message_id
+    [posted] = [
+        c
+        for c in telegram.called("sendMessage")
+        if isinstance(c.result, dict) and c.result.get("message_id") == answer.message_id
+    ]
+    assert posted["text"] == PLACEHOLDER and not posted.buttons
+    assert not [c for c in telegram.called("sendMessage") if c.chat_id == chat_id and c.buttons]
+    return answer
+
+
 def slack_answers(slack: FakeSlack, asked: dict[str, Any]) -> int:
     return sum("actions" in m.block_types() for m in thread_of(slack, asked))
 
@@ -190,8 +220,9 @@ def test_serve_killed_mid_answer_answers_each_question_once_when_it_starts_again
     world.post_update(grouped)
     world.model.wait_answering(4)
     world.slack.wait(lambda: bool(world.slack.calls("assistant.threads.setStatus")), 20)
+    placeholders_kept(world, 2)
     first.kill()  # mid-answer: "is thinking…" shows, nothing was answered
-    assert world.slack.answers() == [] and world.telegram.shown() == []
+    assert world.slack.answers() == [] and not answers_in(world.telegram)
 
     world.model.release_chat()
     again = world.start(
@@ -212,9 +243,8 @@ def test_serve_killed_mid_answer_answers_each_question_once_when_it_starts_again
         }.items() <= next(
             a for a in cleared if a.get("thread_ts") == asked["event"]["ts"] and a["status"] == ""
         ).items()
-    sorry, answer = world.telegram.shown(CUSTOMER)
-    assert sorry["text"].startswith("Sorry for the wait") and answer.buttons
-    sorry, answer = world.telegram.shown(GROUP["id"])
+    answered_in_the_placeholder_then_sorry(world.telegram, CUSTOMER)
+    answer = answered_in_the_placeholder_then_sorry(world.telegram, GROUP["id"])
     assert answer["reply_parameters"]["message_id"] == grouped["message"]["message_id"]
 
     # Slack and Telegram deliver again what they think was lost: answered already.
@@ -240,6 +270,7 @@ def test_worker_killed_mid_answer_recovers_socket_mode_and_polling(world: World)
         socket.push(asked)
         world.telegram.push(message_update(private_chat(CUSTOMER), user(CUSTOMER), "Refills?"))
         world.model.wait_answering(2)
+        placeholders_kept(world, 1)
         first.kill()
 
         world.model.release_chat()
@@ -247,8 +278,7 @@ def test_worker_killed_mid_answer_recovers_socket_mode_and_polling(world: World)
         world.slack.wait_answered(1, timeout=90)
         assert world.telegram.wait_until(lambda fake: len(fake.shown(CUSTOMER)) >= 2, 60)
         answered_once_after_sorry(world.slack, asked)
-        sorry, answer = world.telegram.shown(CUSTOMER)
-        assert sorry["text"].startswith("Sorry for the wait") and answer.buttons
+        answered_in_the_placeholder_then_sorry(world.telegram, CUSTOMER)
     finally:
         for bot in world.started:  # before the socket: it waits for its connections to close
             bot.stop()
@@ -336,6 +366,7 @@ def test_a_frozen_process_loses_its_questions_to_a_running_one_once_its_claim_la
     asked = world.mention("how much is shipping?")
     world.post_update(message_update(private_chat(CUSTOMER), user(CUSTOMER), "Canarias?"))
     world.model.wait_answering(2)
+    placeholders_kept(world, 1)
     assert frozen.process is not None
     frozen.process.send_signal(signal.SIGSTOP)
     try:
@@ -348,10 +379,9 @@ def test_a_frozen_process_loses_its_questions_to_a_running_one_once_its_claim_la
         frozen.process.send_signal(signal.SIGCONT)
     wait_for(lambda: frozen.output().count("was taken over") >= 2, 30, "the frozen one")
     answered_once_after_sorry(world.slack, asked)
-    limited, sorry, answer = world.telegram.sent(CUSTOMER)
+    answer, limited, sorry = world.telegram.sent(CUSTOMER)  # the placeholder, written in
     assert limited.result["error_code"] == 429 and sorry.at - limited.at >= 1.0
-    assert sorry["text"].startswith("Sorry for the wait") and answer.buttons
-    assert len(world.telegram.shown(CUSTOMER)) == 2
+    assert answered_in_the_placeholder_then_sorry(world.telegram, CUSTOMER) == answer
     assert {q.state for q in world.rows(Question)} == {QuestionState.posted}
     assert len(world.rows(Reply)) == 2  # the frozen process's reply was never written
 
@@ -363,6 +393,7 @@ def test_a_telegram_update_delivered_again_after_the_crash_is_answered_once(
     update = message_update(private_chat(CUSTOMER), user(CUSTOMER), "Do you sell refills?")
     world.telegram.push(update)
     world.model.wait_answering(1)
+    placeholders_kept(world, 1)
     killed.kill()  # the update was taken from Telegram; its question is stored, unanswered
     world.model.release_chat()
     settings = world.settings()
@@ -378,6 +409,35 @@ def test_a_telegram_update_delivered_again_after_the_crash_is_answered_once(
     asyncio.run(delivered_again())
     assert not recover(core, couriers(core))  # nothing left owed
     core.engine.dispose()
-    sorry, answer = world.telegram.shown(CUSTOMER)
-    assert sorry["text"].startswith("Sorry for the wait") and answer.buttons
+    answered_in_the_placeholder_then_sorry(world.telegram, CUSTOMER)
     assert {q.state for q in world.rows(Question)} == {QuestionState.posted}
+
+
+def test_an_answer_telegram_took_just_before_the_kill_is_not_posted_again(world: World) -> None:
+    """SIGKILL after Telegram took the answer (written into the placeholder) and before the
+    bot heard so and recorded the delivery: the next process delivers it again, into the
+    same message, and the person sees one answer (then the apology), never two."""
+    webhook = {
+        "TELEGRAM_WEBHOOK_URL": "https://bot.example/telegram/webhook",
+        "TELEGRAM_WEBHOOK_SECRET": HOOK_SECRET,
+    }
+    world.model.release_chat()
+    world.telegram.hold_answer(60)  # Telegram takes the answer; the bot waits to hear so
+    killed = world.start("serve", **webhook)
+    world.listening(killed)
+    world.post_update(message_update(private_chat(CUSTOMER), user(CUSTOMER), "Refills?"))
+    assert world.telegram.wait_until(lambda fake: bool(answers_in(fake, CUSTOMER)), 60)
+    killed.kill()
+    [question] = world.rows(Question)
+    assert question.state == QuestionState.answered  # its delivery was never recorded
+    world.telegram.hold_answer(0)
+
+    world.start("serve", **webhook)
+    assert world.telegram.wait_until(lambda fake: len(fake.shown(CUSTOMER)) >= 2, 60)
+    wait_for(
+        lambda: {q.state for q in world.rows(Question)} == {QuestionState.posted}, 30, "posted"
+    )
+    answer = answered_in_the_placeholder_then_sorry(world.telegram, CUSTOMER)
+    taken, again = world.telegram.called("editMessageText")
+    assert again["message_id"] == taken["message_id"] == str(answer.message_id)
+    assert "not modified" in again.result["description"]

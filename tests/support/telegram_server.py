@@ -22,7 +22,7 @@ import json
 import threading
 import time
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -96,6 +96,7 @@ class FakeTelegram(FakeServer):
         self._message_ids = itertools.count(1000)
         self.edits: dict[tuple[int, int], Call] = {}  # (chat, message) -> its last edit
         self.deleted: set[tuple[int, int]] = set()
+        self.answer_hold_s, self.answer_held = 0.0, False  # see `hold_answer`
 
     # --- scripting -------------------------------------------------------------
     @property
@@ -126,6 +127,13 @@ class FakeTelegram(FakeServer):
             body["parameters"] = {"retry_after": retry_after}
         for _ in range(times):
             self.failures.setdefault(method, deque()).append(Response.json(body, status))
+
+    def hold_answer(self, seconds: float) -> None:
+        """The next call that carries an answer (its rating buttons), whatever the method, is
+        carried out at once and its answer to the bot held for `seconds`: the window where a
+        process killed has had its answer taken by Telegram but not heard so."""
+        with self.changed:
+            self.answer_hold_s, self.answer_held = seconds, False
 
     def drop_answer_next(self, method: str, *, times: int = 1) -> None:
         """The next calls of `method` are carried out, then their connection closes before
@@ -213,7 +221,23 @@ class FakeTelegram(FakeServer):
                 self._record(Call(method, params, refused.body))
                 return Response.json(refused.body, 400)
         self._record(Call(method, params, result))
-        return failure or Response.json({"ok": True, "result": result})
+        if failure is not None:  # carried out, then the connection was lost
+            return failure
+        answered = Response.json({"ok": True, "result": result})
+        if self._holds(params):
+            answered = replace(answered, delay_s=self.answer_hold_s)
+        return answered
+
+    def _holds(self, params: dict[str, Any]) -> bool:
+        markup = params.get("reply_markup")
+        buttoned = isinstance(markup, dict) and "inline_keyboard" in markup
+        if not self.answer_hold_s or not buttoned:
+            return False
+        with self.changed:
+            if self.answer_held:
+                return False
+            self.answer_held = True
+            return True
 
     def _record(self, call: Call) -> None:
         with self.changed:
@@ -319,9 +343,9 @@ class FakeTelegram(FakeServer):
                 return edit.params.get("text"), edit.params.get("reply_markup")
             for call in self.log:
                 result = call.result
-                if call.method == "sendMessage" and isinstance(result, dict):
-                    if (call.chat_id, result.get("message_id")) == key:
-                        return call.params.get("text"), call.params.get("reply_markup")
+                ours = call.method == "sendMessage" and isinstance(result, dict)
+                if ours and (call.chat_id, result.get("message_id")) == key:
+                    return call.params.get("text"), call.params.get("reply_markup")
         return None
 
 

@@ -69,7 +69,11 @@ async def test_slow_answer_shows_typing_and_streams_a_draft_before_the_real_mess
     [typing] = bot.fake.called("sendChatAction")
     assert typing["action"] == "typing"
     assert log.index(typing) < log.index(drafts[0])
-    assert max(log.index(d) for d in drafts) < log.index(sent), "no draft after the answer"
+    [placeholder] = bot.fake.called("sendMessage")  # posted at once, the answer written in
+    [written] = bot.fake.called("editMessageText")
+    assert placeholder["text"] == "One moment 🌱 I'm writing your answer…"
+    assert written["message_id"] == str(sent.message_id) == str(placeholder.message_id)
+    assert max(log.index(d) for d in drafts) < log.index(written), "no draft after the answer"
 
 
 async def test_group_answers_mentions_replies_and_ask_but_not_chatter(bot: Running) -> None:
@@ -218,11 +222,17 @@ async def test_repeated_group_updates_are_answered_once(bot: Running) -> None:
 
 async def test_rate_limit_answer_is_retried_after_the_wait(bot: Running) -> None:
     bot.fake.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
+    bot.fake.fail_next("editMessageText", 429, "Too Many Requests: retry after 1", retry_after=1)
     bot.fake.push(message_update(private_chat(CUSTOMER), user(CUSTOMER), UK))
-    await bot.until(lambda fake: len(fake.sent(CUSTOMER)) == 2, timeout=15)
-    refused, delivered = bot.fake.sent(CUSTOMER)
-    assert refused.result["error_code"] == 429
-    assert delivered["text"] == refused["text"] and delivered.buttons
+    await bot.until(lambda fake: len(fake.called("editMessageText")) == 2, timeout=15)
+    await bot.settle()
+    refused, placeholder = bot.fake.called("sendMessage")  # the placeholder, after its wait
+    assert refused.result["error_code"] == 429 and placeholder.at - refused.at >= 1.0
+    limited, written = bot.fake.called("editMessageText")  # the answer, after its wait
+    assert limited.result["error_code"] == 429 and written.at - limited.at >= 1.0
+    assert limited["text"] == written["text"] and written.buttons
+    [answer] = bot.fake.shown(CUSTOMER)
+    assert answer["text"] == written["text"] and answer.buttons
 
 
 async def test_errors_are_logged_with_context_never_the_token(

@@ -1,9 +1,10 @@
 """A finished answer reaches the chat once, even when the network drops its first sends.
 
 Through the real PTB `Application` polling the fake Bot API, which drops the
-connection of a `sendMessage`, answers it with a 5xx, or rate-limits it (429 with
-`retry_after`) on demand. The webhook hands updates to the same handlers: sending is
-the same there.
+connection of a `sendMessage` (the placeholder) or an `editMessageText` (the answer
+written into it), before or after Telegram carried it out, answers it with a 5xx,
+or rate-limits it (429 with `retry_after`) on demand. The webhook hands updates to
+the same handlers: sending is the same there.
 """
 
 from __future__ import annotations
@@ -26,21 +27,49 @@ async def delivered_once(bot: Running) -> None:
     assert [q.state for q in bot.rows(Question)] == [QuestionState.posted]
 
 
+@pytest.mark.parametrize("method", ["sendMessage", "editMessageText"])
 @pytest.mark.parametrize("times", [1, 2])
 async def test_an_answer_whose_connection_drops_is_sent_again_once(
-    bot: Running, times: int
+    bot: Running, times: int, method: str
 ) -> None:
-    bot.fake.drop_next("sendMessage", times=times)
+    bot.fake.drop_next(method, times=times)
     bot.fake.push(message_update(private_chat(CUSTOMER), user(CUSTOMER), QUESTION))
     await delivered_once(bot)
-    assert len(bot.fake.sent(CUSTOMER)) == times + 1  # the lost tries, then the answer
+    assert len(bot.fake.called(method)) == times + 1  # the lost tries, then the one taken
 
 
+async def test_an_answer_taken_before_its_connection_dropped_is_not_written_twice(
+    bot: Running,
+) -> None:
+    bot.fake.drop_answer_next("editMessageText")  # Telegram has the answer; the bot never hears
+    bot.fake.push(message_update(private_chat(CUSTOMER), user(CUSTOMER), QUESTION))
+    await delivered_once(bot)
+    taken, again = bot.fake.called("editMessageText")
+    assert taken.buttons and again["text"] == taken["text"]
+    assert "not modified" in again.result["description"]  # Telegram: it reads so already
+    [placeholder] = bot.fake.called("sendMessage")  # and no second message with the answer
+    assert not placeholder.buttons
+
+
+async def test_a_placeholder_taken_before_its_connection_dropped_leaves_a_stray_one(
+    bot: Running,
+) -> None:
+    """The worst a lost answer to the placeholder's send costs: a placeholder too many."""
+    bot.fake.drop_answer_next("sendMessage")
+    bot.fake.push(message_update(private_chat(CUSTOMER), user(CUSTOMER), QUESTION))
+    await bot.until(lambda fake: len(fake.called("editMessageText")) >= 1, timeout=30)
+    await bot.settle()
+    stray, answer = bot.fake.shown(CUSTOMER)
+    assert stray["text"].startswith("One moment") and not stray.buttons
+    assert answer.buttons and [q.state for q in bot.rows(Question)] == [QuestionState.posted]
+
+
+@pytest.mark.parametrize("method", ["sendMessage", "editMessageText"])
 @pytest.mark.parametrize("status", [500, 502])
 async def test_an_answer_telegram_fails_with_a_5xx_is_sent_again_once(
-    bot: Running, status: int
+    bot: Running, status: int, method: str
 ) -> None:
-    bot.fake.fail_next("sendMessage", status, "Internal Server Error")
+    bot.fake.fail_next(method, status, "Internal Server Error")
     bot.fake.push(message_update(private_chat(CUSTOMER), user(CUSTOMER), QUESTION))
     await delivered_once(bot)
 
@@ -60,6 +89,6 @@ async def test_a_rate_limited_answer_waits_as_telegram_asks_then_is_sent_once(
     bot.fake.fail_next("sendMessage", 429, "Too Many Requests: retry after 1", retry_after=1)
     bot.fake.push(message_update(private_chat(CUSTOMER), user(CUSTOMER), QUESTION))
     await delivered_once(bot)
-    limited, sent = bot.fake.sent(CUSTOMER)
+    limited, placeholder = bot.fake.called("sendMessage")
     assert limited.result["error_code"] == 429
-    assert sent.at - limited.at >= 1.0  # retry_after: 1, honoured
+    assert placeholder.at - limited.at >= 1.0  # retry_after: 1, honoured
