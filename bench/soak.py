@@ -196,7 +196,9 @@ class Platforms:
         """What the fakes show now: answers and "not saved" notes, by Slack thread and chat.
 
         An answer is a message with the answer's controls, or the model's fallback (which
-        carries no rating buttons on Telegram)."""
+        carries no rating buttons on Telegram). A Telegram message is read as it is now,
+        its edits applied (the answer is written into a placeholder): it counts once
+        however often it was edited, and a second message with the answer counts twice."""
         seen = Seen()
         for shown in self.slack.shown():
             if shown.stream_open:
