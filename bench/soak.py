@@ -54,6 +54,7 @@ from typing import Any
 import httpx
 
 from bench.serve import ROOT, healthy
+from bot.channels.telegram.texts import say_in
 from bot.errors import NotSaved
 from bot.responder import FALLBACK
 from tests.support.launch import Afina
@@ -75,6 +76,7 @@ HOOK_SECRET = "soak-hook-secret"
 # 1 min and after 5 min; Telegram keeps trying far longer).
 RETRY_AFTER_S = (1, 2, 5, 10, 30, 60, 120, 300)
 NOT_SAVED = NotSaved().message
+PLACEHOLDERS = (say_in("en", "placeholder"), say_in("es", "placeholder"))  # never written in
 FIRST_CUSTOMER = 700_000
 SLACK_CHANNEL = "C0GENERAL"
 # The shared scripts sit beside the checkout, or beside the folder of worktrees.
@@ -426,6 +428,12 @@ def tally(platforms: Platforms, elapsed: float) -> dict[str, Any]:
         "p99_s": waits[max(0, round(len(waits) * 0.99) - 1)] if waits else float("nan"),
         "max_s": waits[-1] if waits else float("nan"),
         "model_calls": len(platforms.model.chat_requests()),
+        "written_again": sum(
+            "not modified" in str((c.result or {}).get("description", ""))
+            for c in platforms.telegram.called("editMessageText")
+            if isinstance(c.result, dict)
+        ),
+        "stray": sum(str(m["text"]).startswith(PLACEHOLDERS) for m in platforms.telegram.shown()),
     }
 
 
@@ -447,6 +455,10 @@ def report(plan: Plan, f: dict[str, Any]) -> None:
     print(f"  told to send again   {f['resent']}  (the database was down; they did)")
     print(f"  answered twice       {f['twice']}  {' '.join(f['twice_ids'])}".rstrip())
     print(f"  lost                 {f['lost']}  {' '.join(f['lost_ids'])}".rstrip())
+    print(
+        f"  Telegram: {f['written_again']} answers delivered again into their placeholder "
+        f"(already there: 'not modified'), {f['stray']} stray placeholders left"
+    )
     print(f"  never delivered      {f['undelivered']}  (no 200 after every platform retry)")
     print(
         f"  time to answer       p50 {f['p50_s']:.2f} s · p99 {f['p99_s']:.2f} s · "
