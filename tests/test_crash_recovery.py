@@ -16,12 +16,14 @@ import json
 import signal
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from sqlalchemy import create_engine, text
 from sqlmodel import Session, select
 
 from bot.app import build_core
@@ -441,3 +443,47 @@ def test_an_answer_telegram_took_just_before_the_kill_is_not_posted_again(world:
     taken, again = world.telegram.called("editMessageText")
     assert again["message_id"] == taken["message_id"] == str(answer.message_id)
     assert "not modified" in again.result["description"]
+
+
+@contextmanager
+def writes_held(world: World) -> Iterator[None]:
+    """Another connection holds the database's write lock: no question can be stored."""
+    engine = create_engine(world.database_url)
+    with engine.connect() as connection:
+        if connection.dialect.name == "sqlite":
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        else:
+            connection.begin()
+            connection.execute(text("LOCK TABLE processedevent IN EXCLUSIVE MODE"))
+        try:
+            yield
+        finally:
+            connection.rollback()
+    engine.dispose()
+
+
+def test_an_update_polling_fetched_is_confirmed_only_once_stored(world: World) -> None:
+    """SIGKILL after `afina telegram` fetched an update and before its question was stored
+    (the database held it up): Telegram was never told it arrived, so it hands it to the
+    next process, which answers it."""
+    world.model.release_chat()
+    killed = world.start("telegram", SQLITE_BUSY_TIMEOUT_S="120")
+    assert world.telegram.wait_until(lambda fake: fake.polls >= 1, 90), killed.output()
+    with writes_held(world):
+        world.telegram.push(message_update(private_chat(CUSTOMER), user(CUSTOMER), "Refills?"))
+        assert world.telegram.wait_until(lambda fake: fake.served == 1, 30)
+        # PTB's own updater asks for the next batch at once, which confirms this one:
+        assert not world.telegram.wait_until(lambda fake: fake.polls > fake.last_batch_poll, 0.5)
+        assert len(world.telegram.unconfirmed) == 1 and world.telegram.confirmed == 0
+        killed.kill()
+    assert world.rows(Question) == []  # it was never stored
+
+    world.start("telegram")
+    assert world.telegram.wait_until(lambda fake: bool(answers_in(fake, CUSTOMER)), 60)
+    assert world.telegram.wait_until(lambda fake: fake.confirmed == 1, 30)
+    [answer] = world.telegram.shown(CUSTOMER)
+    [asked] = world.model.chat_requests()  # asked once, by the next process
+    assert answer.buttons and "Refills?" in asked["messages"][-1]["content"]
+    wait_for(
+        lambda: {q.state for q in world.rows(Question)} == {QuestionState.posted}, 30, "posted"
+    )

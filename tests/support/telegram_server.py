@@ -2,7 +2,8 @@
 
 The real `telegram.ext.Application` talks to it through `base_url`. Queue updates
 with `push(update)` (build them with the helpers at the bottom); `getUpdates`
-serves the queue and otherwise holds the long poll briefly, like the real API.
+serves the queue and otherwise holds the long poll briefly, like the real API, and
+keeps serving an update until a later call's `offset` confirms it.
 Every call is kept as `Call(method, params)` with the form body decoded (JSON
 fields such as `reply_markup` parsed), so tests assert on what a user would see.
 Failures are scripted per method with `fail_next(...)` (an error answer: a 500, a
@@ -88,6 +89,8 @@ class FakeTelegram(FakeServer):
         self.hold_s = hold_s  # longest a getUpdates call waits for an update
         self.updates: deque[dict[str, Any]] = deque()
         self.pushed = self.served = 0  # updates queued by tests / handed to the bot
+        self.unconfirmed: list[dict[str, Any]] = []  # served, no later offset confirmed them
+        self.confirmed = 0  # updates a later getUpdates confirmed (Telegram forgot them)
         self.polls = self.last_batch_poll = 0  # getUpdates calls so far / the one that got updates
         self.log: list[Call] = []
         self.chats: dict[int, dict[str, Any]] = {}
@@ -269,20 +272,32 @@ class FakeTelegram(FakeServer):
         return {k: _decode(v) for k, v in parse_qsl(request.body.decode(), keep_blank_values=True)}
 
     def _get_updates(self, params: dict[str, Any]) -> list[dict[str, Any]]:
+        """As Telegram: a call with `offset` confirms every update below it (they are never
+        served again); updates served but not confirmed are served again, then new ones."""
         limit = int(params.get("limit") or 100)
+        offset = int(params.get("offset") or 0)
         wait = min(float(params.get("timeout") or 0), self.hold_s)
         deadline = time.monotonic() + wait
         with self.changed:
             self.polls += 1
-            while not self.updates:
+            if offset:
+                kept = [u for u in self.unconfirmed if u["update_id"] >= offset]
+                self.confirmed += len(self.unconfirmed) - len(kept)
+                self.unconfirmed = kept
+            while not self.updates and not self.unconfirmed:
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return []
                 self.changed.wait(left)
-            batch = [self.updates.popleft() for _ in range(min(limit, len(self.updates)))]
-            self.served += len(batch)
+            batch = self.unconfirmed[:limit]
+            fresh = [
+                self.updates.popleft() for _ in range(min(limit - len(batch), len(self.updates)))
+            ]
+            self.unconfirmed += fresh
+            self.served += len(fresh)
             self.last_batch_poll = self.polls
-            return batch
+            self.changed.notify_all()
+            return batch + fresh
 
     def delivered(self) -> bool:
         """Every pushed update reached the bot: it has asked again since the last batch."""

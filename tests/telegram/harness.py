@@ -67,12 +67,12 @@ def _busy(application: Any) -> bool:
 async def polling(core: Core, settings: Settings, fake: FakeTelegram) -> AsyncIterator[Running]:
     """`afina telegram`'s polling loop, in this test's event loop."""
     application = build_telegram_app(core, settings)
-    stop = asyncio.Event()
-    task = asyncio.create_task(poll(application, stop))
+    stop, ready = asyncio.Event(), asyncio.Event()
+    task = asyncio.create_task(poll(application, stop, on_ready=ready.set))
     for _ in range(500):
         if task.done():
             task.result()  # raise what went wrong at start
-        if application.running and application.updater.running:
+        if ready.is_set():
             break
         await asyncio.sleep(0.01)
     try:

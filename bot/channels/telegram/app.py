@@ -23,6 +23,7 @@ from bot.channels.telegram import console_command
 from bot.channels.telegram.addressing import question_for_bot
 from bot.channels.telegram.buttons import ButtonSigner
 from bot.channels.telegram.desk_cards import DeskSigner
+from bot.channels.telegram.fetching import fetch
 from bot.channels.telegram.handlers import Handlers
 from bot.channels.telegram.redact import describe_error
 from bot.channels.telegram.review import Review
@@ -137,6 +138,7 @@ def build_telegram_app(core: Core, settings: Settings) -> Application:
         .connection_pool_size(CONNECTIONS)
         .pool_timeout(30)
         .job_queue(None)
+        .updater(None)  # polling is `fetching`'s: it confirms an update once it is stored
         .post_init(on_start)
         .post_shutdown(on_stop)
         .build()
@@ -197,16 +199,12 @@ async def poll(
     *,
     on_ready: Callable[[], None] = lambda: None,
 ) -> None:
-    """Long polling until `stop` is set; `on_ready` once updates are being fetched."""
-    if application.updater is None:
-        raise RuntimeError("this application was built without an updater")
+    """Long polling until `stop` is set; `on_ready` once updates are being fetched. Each
+    update is confirmed to Telegram only once it is stored (`fetching`)."""
     async with started(application):
-        await application.updater.start_polling(allowed_updates=ALLOWED_UPDATES)
+        await application.bot.delete_webhook()  # polling and a webhook exclude each other
         on_ready()
-        try:
-            await stop.wait()
-        finally:
-            await application.updater.stop()
+        await fetch(application, stop, allowed_updates=ALLOWED_UPDATES)
 
 
 def error_handler(
