@@ -114,7 +114,7 @@ class Service:
     # --- the work ------------------------------------------------------------------
     def ask_telegram_by_polling(self) -> None:
         self.telegram.push(message_update(private_chat(CUSTOMER), user(CUSTOMER), "Do you ship?"))
-        assert self.telegram.wait_until(lambda fake: bool(fake.sent(CUSTOMER)), 90), self.log()
+        assert self.telegram.wait_until(lambda fake: fake.answered(CUSTOMER), 90), self.log()
 
     def ask_telegram_by_webhook(self) -> None:
         wait_for(lambda: bool(self.telegram.called("setWebhook")), 90, "setWebhook")
@@ -122,7 +122,7 @@ class Service:
         headers = {"X-Telegram-Bot-Api-Secret-Token": HOOK_SECRET}
         url = f"http://127.0.0.1:{self.port}/telegram/webhook"
         assert httpx.post(url, json=update, headers=headers, timeout=10).status_code == 200
-        assert self.telegram.wait_until(lambda fake: bool(fake.sent(CUSTOMER)), 60), self.log()
+        assert self.telegram.wait_until(lambda fake: fake.answered(CUSTOMER), 60), self.log()
 
     def ask_slack_over_http(self) -> None:
         wait_for(lambda: listening(self.port) or not self.afina.running, 90, "the server")

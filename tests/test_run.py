@@ -66,7 +66,7 @@ def test_run_answers_slack_and_telegram_and_retrains_on_its_tick(
         fake_telegram.push(
             message_update(private_chat(CUSTOMER), user(CUSTOMER), "Do you ship to France?")
         )
-        assert fake_telegram.wait_until(lambda fake: bool(fake.sent(CUSTOMER)), 30)
+        assert fake_telegram.wait_until(lambda fake: fake.answered(CUSTOMER), 30)
         (sent,) = fake_telegram.sent(CUSTOMER)
         assert sent.buttons  # 👍 / 👎 / ✏️ under the answer
 

@@ -184,7 +184,7 @@ def test_serve_answers_slack_and_telegram_and_reports_health_and_metrics(
         assert server.telegram(update, secret=None) == 403
         assert server.telegram(update, secret="wrong") == 403
         assert server.telegram(update) == 200
-        assert fake_telegram.wait_until(lambda fake: bool(fake.sent(CUSTOMER)), 30)
+        assert fake_telegram.wait_until(lambda fake: fake.answered(CUSTOMER), 30)
 
         # 👍 on the Slack answer, clicked the way Slack posts it (a signed form body).
         buttons = answer.blocks[-2]["elements"][0]
@@ -238,7 +238,7 @@ def test_sigterm_finishes_the_answers_in_flight_and_takes_no_more(
     update = message_update(private_chat(CUSTOMER), user(CUSTOMER), "Do you ship to Italy?")
     assert server.telegram(update) == 200
     wait_for(lambda: len(model.chat_requests()) >= 2, 30, "both questions to reach the model")
-    assert not fake_slack.answers() and not fake_telegram.sent(CUSTOMER)
+    assert not fake_slack.answers() and not fake_telegram.answered(CUSTOMER)
 
     server.process.send_signal(signal.SIGTERM)
     if workers == 1:

@@ -96,7 +96,7 @@ def test_afina_run_carries_a_customer_question_to_slack_and_the_answer_back(
         fake_telegram.push(
             message_update(private_chat(43), user(43), "Tell me about the zorblat club")
         )
-        assert fake_telegram.wait_until(lambda fake: bool(fake.sent(43)), 30)
+        assert fake_telegram.wait_until(lambda fake: fake.answered(43), 30)
         assert ANSWER in fake_telegram.sent(43)[0]["text"]
         assert len(fake_slack.shown(DESK)) == 1
         code, output = server.stop()

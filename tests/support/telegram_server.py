@@ -174,6 +174,10 @@ class FakeTelegram(FakeServer):
             and (c.chat_id, c.message_id) not in self.deleted
         ]
 
+    def answered(self, chat_id: int) -> bool:
+        """Whether a message in the chat reads as an answer now (it carries rating buttons)."""
+        return any(m.buttons for m in self.shown(chat_id))
+
     def _now(self, posted: Call) -> Call:
         if not isinstance(posted.result, dict) or "message_id" not in posted.result:
             return posted
