@@ -28,8 +28,10 @@ After the traffic the bot has until every delivery is taken (or given up) and ev
 question answered, `--drain` seconds at most (recovery runs at start and then every
 15 s at most), then it is stopped and the bench prints: questions sent, answered (and
 of them: with the model's fallback, after the late apology), answered twice, told to
-send again, lost (no answer at all), deliveries never taken, and the p50 / p99 time
-from the first delivery to the answer; it exits 1 unless 0 are lost and 0 answered
+send again, lost (no answer at all), Telegram answers delivered again into their
+placeholder ("not modified": Telegram had the answer already, the bot had not heard) and
+stray placeholders, deliveries never taken, and the p50 / p99 time from the first
+delivery to the answer; it exits 1 unless 0 are lost and 0 answered
 twice. The fakes run in this process; all share the machine's cores.
 """
 
