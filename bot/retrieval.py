@@ -18,11 +18,15 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy import sparse
 
 from bot.text import words
+
+if TYPE_CHECKING:
+    from scipy import sparse
 
 MAX_DF = 0.2
 STEM = 5
@@ -66,7 +70,7 @@ class Index:
         self.alive = np.zeros(0, dtype=bool)
         self.removed: list[int] = []  # rows of the matrix no longer findable
         self.position: dict[int, int] = {}
-        self.matrix: sparse.csc_matrix = sparse.csc_matrix((0, 0))
+        self.matrix: sparse.csc_matrix | None = None  # built by `build`
         self.delta = _Delta()
         self.texts: dict[int, str] = {}
 
@@ -99,7 +103,7 @@ class Index:
             indices.extend(vector.keys())
             data.extend(vector.values())
             indptr.append(len(indices))
-        csr = sparse.csr_matrix(
+        csr = _sparse().csr_matrix(
             (np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int32), indptr),
             shape=(n, len(self.vocab)),
         )
@@ -182,7 +186,7 @@ class Index:
 
     def _matrix_scores(self, query: dict[int, float]) -> np.ndarray | None:
         n = len(self.keys)
-        if not n or not query:
+        if not n or not query or self.matrix is None:
             return None
         indptr, indices, data = self.matrix.indptr, self.matrix.indices, self.matrix.data
         rows: list[np.ndarray] = []
@@ -242,3 +246,11 @@ class BruteForce:
                 hits.append(Hit(key, score))
         hits.sort(key=lambda hit: (-hit.score, hit.key))
         return hits[:k]
+
+
+def _sparse() -> ModuleType:
+    """scipy.sparse, imported on first use: 0.3 s that a process starting up should not pay
+    before it reaches its platform (`bench/startup.py`)."""
+    from scipy import sparse
+
+    return sparse
