@@ -32,6 +32,21 @@ def count(text: str) -> int:
     return len(encoding().encode_ordinary(text))
 
 
+def at_most(text: str) -> int:
+    """A bound on `count(text)` that needs no token table: every cl100k token is at least one
+    byte of UTF-8, so a text has at most as many tokens as bytes. A prompt whose bound fits
+    its budget fits, and is never counted (the table takes 0.4 s to load)."""
+    return len(text.encode())
+
+
+def messages_at_most(messages: Iterable[Mapping[str, Any]]) -> int:
+    """`at_most` for a whole chat, framing included (an upper bound on `count_messages`)."""
+    total = PER_REPLY
+    for message in messages:
+        total += PER_MESSAGE + at_most(str(message.get("content") or ""))
+    return total
+
+
 def count_messages(messages: Iterable[Mapping[str, Any]]) -> int:
     total = PER_REPLY
     for message in messages:

@@ -53,7 +53,7 @@ def warm_up(core: Core) -> float:
 
 
 def _prepare(core: Core) -> None:
-    from bot import store
+    from bot import store, tokens
     from bot.db import session_scope
     from bot.responder import choose_target
 
@@ -66,3 +66,6 @@ def _prepare(core: Core) -> None:
     ready = getattr(backend, "warm_up", None)
     if callable(ready):
         ready()
+    # Last: a prompt that fits its budget is never counted (`tokens.at_most`), but usage
+    # figures are, when a backend reports none (the examples backend).
+    tokens.encoding()
