@@ -43,7 +43,7 @@ from bot.tables import Example
 
 logger = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 2  # 2: the examples as columns, the dense index without its positions
 MIN_EXAMPLES = 2000  # below this a load from the database is already quick
 
 
