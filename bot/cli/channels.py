@@ -53,11 +53,14 @@ def run_alone(channel: Channel, host: str | None, port: int | None) -> None:
     the_core = core()
     title = channel.title
     if placement is not None and background:
+        # Long polling and Socket Mode: the platform keeps what people send until the
+        # channel connects, so what answering needs loads from now on, beside the
+        # connecting (an HTTP side listens first, and loads it then: Slack does not wait).
+        the_core.warm_up()
         alone = [channel.background(the_core), Recovering(the_core, [channel])]
         parts = Parts(the_core, alone, timeout=settings.shutdown_grace_s)
 
         def ready() -> None:
-            the_core.warm_up()  # the platform is reached: load what answering needs
             log_startup_report(settings)
             console.print(f"afina · {title} · {placement.mode}. Ctrl-C stops.")
 
