@@ -20,6 +20,7 @@ import gc
 import logging
 import threading
 import time
+from functools import cache
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -73,6 +74,7 @@ def _prepare(core: Core) -> None:
     _settle_the_heap()
 
 
+@cache  # once per process: what a later core allocates is collected as usual
 def _settle_the_heap() -> None:
     """Collect once, then leave everything loaded so far out of later collections.
 
@@ -80,6 +82,7 @@ def _settle_the_heap() -> None:
     schemas, the index); the first full collection after it walked them all, and it
     came during the first answer (0.1-0.3 s, seen by `bench/startup.py`). Collected
     here, in the background, and frozen, later collections only look at what
-    answering allocates."""
+    answering allocates. (Frozen objects are still freed when nothing refers to
+    them; only cycles among them would stay, and start-up's live for the process.)"""
     gc.collect()
     gc.freeze()
