@@ -1,11 +1,12 @@
 """Finding the accepted examples closest to a question, fast, with no model.
 
 A TF-IDF index over accent-folded words and their 5-letter stems (so `champú`
-finds `champu`, and `envíos` meets `envio`), stored as posting lists in a CSC
-matrix: a query
-touches only the postings of its own features, so it costs a few milliseconds
-over 100,000 examples. Features in more than `MAX_DF` of the documents are
-skipped at query time: they carry almost no weight and would dominate the cost.
+finds `champu`, and `envíos` meets `envio`), stored as posting lists (a matrix by
+column, three numpy arrays; scipy is not needed for that and cost 0.3 s to
+import in every process): a query touches only the postings of its own
+features, so it costs a few milliseconds over 100,000 examples. Features in more
+than `MAX_DF` of the documents are skipped at query time: they carry almost no
+weight and would dominate the cost.
 
 The index is built in bulk and then grows by a small *delta* scanned directly,
 so a correction helps the very next answer without a rebuild; `compact()`
@@ -18,15 +19,10 @@ import math
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from types import ModuleType
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from bot.text import words
-
-if TYPE_CHECKING:
-    from scipy import sparse
 
 MAX_DF = 0.2
 STEM = 5
@@ -70,7 +66,7 @@ class Index:
         self.alive = np.zeros(0, dtype=bool)
         self.removed: list[int] = []  # rows of the matrix no longer findable
         self.position: dict[int, int] = {}
-        self.matrix: sparse.csc_matrix | None = None  # built by `build`
+        self.matrix: Postings | None = None  # built by `build`
         self.delta = _Delta()
         self.texts: dict[int, str] = {}
 
@@ -103,11 +99,12 @@ class Index:
             indices.extend(vector.keys())
             data.extend(vector.values())
             indptr.append(len(indices))
-        csr = _sparse().csr_matrix(
-            (np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int32), indptr),
-            shape=(n, len(self.vocab)),
+        self.matrix = Postings.of_rows(
+            np.asarray(indptr, dtype=np.int64),
+            np.asarray(indices, dtype=np.int32),
+            np.asarray(data, dtype=np.float32),
+            terms=len(self.vocab),
         )
-        self.matrix = csr.tocsc()
         self.keys = np.asarray(keys, dtype=np.int64)
         self.alive = np.ones(n, dtype=bool)
         self.removed = []
@@ -213,6 +210,27 @@ class Index:
         return hits
 
 
+@dataclass(frozen=True)
+class Postings:
+    """The weights by term: the rows holding term `t` are `indices[indptr[t]:indptr[t + 1]]`,
+    in row order, with their weights in `data` (a CSC matrix's three arrays)."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+
+    @classmethod
+    def of_rows(
+        cls, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, *, terms: int
+    ) -> Postings:
+        """From the same by row (CSR: row r holds terms `indices[indptr[r]:indptr[r + 1]]`)."""
+        rows = np.repeat(np.arange(len(indptr) - 1, dtype=np.int32), np.diff(indptr))
+        order = np.argsort(indices, kind="stable")  # by term; rows stay in order within one
+        by_term = np.zeros(terms + 1, dtype=np.int64)
+        np.cumsum(np.bincount(indices, minlength=terms), out=by_term[1:])
+        return cls(by_term, rows[order], data[order])
+
+
 @dataclass
 class Scores:
     """One query's scores over the whole index: the matrix's as an array, the delta's by key."""
@@ -246,11 +264,3 @@ class BruteForce:
                 hits.append(Hit(key, score))
         hits.sort(key=lambda hit: (-hit.score, hit.key))
         return hits[:k]
-
-
-def _sparse() -> ModuleType:
-    """scipy.sparse, imported on first use: 0.3 s that a process starting up should not pay
-    before it reaches its platform (`bench/startup.py`)."""
-    from scipy import sparse
-
-    return sparse
