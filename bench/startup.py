@@ -10,10 +10,12 @@ Printed, each beside its target (min / median / max over the runs):
   set-up compiled the bytecode), and `afina ask --help`;
 - `import bot.cli` alone, timed inside the process;
 - `afina slack` (HTTP mode) and `afina telegram` (long polling): from the process's start to
-  its first call to the platform (the fake's clock: Slack's auth.test, Telegram's getMe);
+  its first call to the platform (the fake's clock: Slack's auth.test, Telegram's getMe,
+  asked before the core loads so that a refused token is one line within a second), and to
+  taking questions (Slack: /slack/events listening; Telegram: its first getUpdates);
 - the first answer after start against later ones: the first question is asked `--settle`
-  seconds after that first call (the time a warm-up in the background has; 0 asks the
-  moment the process can take it), then three more; each is timed from the request (Slack:
+  seconds after it takes questions (the time a warm-up in the background has; the last
+  run asks the moment it takes them), then three more; each is timed from the request (Slack:
   the signed event POSTed to /slack/events; Telegram: the update queued for getUpdates) to
   the answer with its feedback buttons at the fake. The model is the fake OpenAI server,
   answering at once, through the real `openai` client; the database holds the demo shop's
@@ -134,9 +136,12 @@ class TimedTelegram(FakeTelegram):
     def __init__(self) -> None:
         super().__init__()
         self.clock = Clock()
+        self.polling = Clock()  # the first getUpdates: from then on it takes questions
 
     def handle(self, request: Recorded) -> Response:
         self.clock.tick()
+        if request.path.endswith("/getUpdates"):
+            self.polling.tick()
         return super().handle(request)
 
 
@@ -190,9 +195,17 @@ class Run:
     def gone(self) -> bool:
         return self.process.poll() is not None
 
-    def takes_questions(self) -> None:
-        if self.platform == "slack":
-            wait_for(lambda: listening(self.port) or self.gone(), 120, "/slack/events")
+    def takes_questions(self) -> float:
+        """Seconds from the start until it takes questions: Slack's /slack/events listening,
+        Telegram's first getUpdates."""
+        if isinstance(self.fake, TimedTelegram):
+            polling = self.fake.polling
+            wait_for(lambda: polling.first_call is not None or self.gone(), 120, "getUpdates")
+            if polling.first_call is None:
+                raise SystemExit(f"afina telegram exited: {self.output()}")
+            return polling.first_call - self.started
+        wait_for(lambda: listening(self.port) or self.gone(), 120, "/slack/events")
+        return time.perf_counter() - self.started
 
     def ask(self, text: str) -> float:
         """Seconds from the question to the answer with its buttons at the fake."""
@@ -245,13 +258,13 @@ def bench_channel(platform: str, runs: int, settle: float, seed: Path, folder: P
     print(f"afina {platform} ({'HTTP mode' if platform == 'slack' else 'long polling'})")
     openai = FakeOpenAI()
     openai.start()
-    ready, first, warm, at_once = [], [], [], []
+    ready, taking, first, warm, at_once = [], [], [], [], []
     try:
         for number in range(runs + 1):
             run = Run(platform, seed, folder, openai)
             try:
                 ready.append(run.ready_s())
-                run.takes_questions()
+                taking.append(run.takes_questions())
                 if number == runs:  # the last run asks the moment the process can take it
                     at_once.append(run.ask(QUESTIONS[0]))
                     continue
@@ -263,6 +276,7 @@ def bench_channel(platform: str, runs: int, settle: float, seed: Path, folder: P
     finally:
         openai.stop()
     line("start → first call to the platform", ready, f"target ≤ {READY_TARGET_S} s")
+    line("start → taking questions", taking, "after the core has loaded")
     line(f"first answer, asked {settle:g} s after that", first, "")
     line("later answers", warm, "")
     extra = [f - statistics.median(warm) for f in first] if warm else []

@@ -83,7 +83,8 @@ class Vocabulary:
 
 
 def _one_edit(a: str, b: str) -> bool:
-    """One letter added, dropped or changed (`outsid` / `outside`, `waranty` / `warranty`)."""
+    """One letter added, dropped or changed, or two side by side swapped (`outsid` / `outside`,
+    `waranty` / `warranty`, `crads` / `cards`)."""
     if abs(len(a) - len(b)) > 1 or len(b) < 4:
         return False
     if len(a) > len(b):
@@ -92,7 +93,8 @@ def _one_edit(a: str, b: str) -> bool:
     while i < len(a) and a[i] == b[i]:
         i += 1
     if len(a) == len(b):
-        return a[i + 1 :] == b[i + 1 :]
+        swapped = a[i + 2 :] == b[i + 2 :] and a[i : i + 2] == b[i : i + 2][::-1]
+        return a[i + 1 :] == b[i + 1 :] or swapped
     return a[i:] == b[i + 1 :]
 
 

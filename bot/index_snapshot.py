@@ -16,7 +16,7 @@ unchanged, so a hard delete, or a new database at the same path, sends the
 process back to the database. Examples that had no vectors when it was saved
 have theirs looked up again (another process may have embedded them since).
 
-The file is a pickle (the index holds scipy and numpy arrays and dicts): it is
+The file is a pickle (the index holds numpy arrays and dicts): it is
 written atomically, readable by its owner only, and lives in the owner's own
 AFINA_HOME, like the database itself. Any problem reading it means "no file":
 the database is always the truth.
@@ -43,7 +43,7 @@ from bot.tables import Example
 
 logger = logging.getLogger(__name__)
 
-FORMAT = 1
+FORMAT = 3  # 2: examples as columns, dense index without positions; 3: no scipy matrix
 MIN_EXAMPLES = 2000  # below this a load from the database is already quick
 
 

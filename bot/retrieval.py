@@ -1,11 +1,12 @@
 """Finding the accepted examples closest to a question, fast, with no model.
 
 A TF-IDF index over accent-folded words and their 5-letter stems (so `champú`
-finds `champu`, and `envíos` meets `envio`), stored as posting lists in a CSC
-matrix: a query
-touches only the postings of its own features, so it costs a few milliseconds
-over 100,000 examples. Features in more than `MAX_DF` of the documents are
-skipped at query time: they carry almost no weight and would dominate the cost.
+finds `champu`, and `envíos` meets `envio`), stored as posting lists (a matrix by
+column, three numpy arrays; scipy is not needed for that and cost 0.3 s to
+import in every process): a query touches only the postings of its own
+features, so it costs a few milliseconds over 100,000 examples. Features in more
+than `MAX_DF` of the documents are skipped at query time: they carry almost no
+weight and would dominate the cost.
 
 The index is built in bulk and then grows by a small *delta* scanned directly,
 so a correction helps the very next answer without a rebuild; `compact()`
@@ -20,7 +21,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy import sparse
 
 from bot.text import words
 
@@ -66,7 +66,7 @@ class Index:
         self.alive = np.zeros(0, dtype=bool)
         self.removed: list[int] = []  # rows of the matrix no longer findable
         self.position: dict[int, int] = {}
-        self.matrix: sparse.csc_matrix = sparse.csc_matrix((0, 0))
+        self.matrix: Postings | None = None  # built by `build`
         self.delta = _Delta()
         self.texts: dict[int, str] = {}
 
@@ -99,11 +99,12 @@ class Index:
             indices.extend(vector.keys())
             data.extend(vector.values())
             indptr.append(len(indices))
-        csr = sparse.csr_matrix(
-            (np.asarray(data, dtype=np.float32), np.asarray(indices, dtype=np.int32), indptr),
-            shape=(n, len(self.vocab)),
+        self.matrix = Postings.of_rows(
+            np.asarray(indptr, dtype=np.int64),
+            np.asarray(indices, dtype=np.int32),
+            np.asarray(data, dtype=np.float32),
+            terms=len(self.vocab),
         )
-        self.matrix = csr.tocsc()
         self.keys = np.asarray(keys, dtype=np.int64)
         self.alive = np.ones(n, dtype=bool)
         self.removed = []
@@ -182,7 +183,7 @@ class Index:
 
     def _matrix_scores(self, query: dict[int, float]) -> np.ndarray | None:
         n = len(self.keys)
-        if not n or not query:
+        if not n or not query or self.matrix is None:
             return None
         indptr, indices, data = self.matrix.indptr, self.matrix.indices, self.matrix.data
         rows: list[np.ndarray] = []
@@ -207,6 +208,27 @@ class Index:
             if score > 0:
                 hits.append((key, score))
         return hits
+
+
+@dataclass(frozen=True)
+class Postings:
+    """The weights by term: the rows holding term `t` are `indices[indptr[t]:indptr[t + 1]]`,
+    in row order, with their weights in `data` (a CSC matrix's three arrays)."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+    data: np.ndarray
+
+    @classmethod
+    def of_rows(
+        cls, indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, *, terms: int
+    ) -> Postings:
+        """From the same by row (CSR: row r holds terms `indices[indptr[r]:indptr[r + 1]]`)."""
+        rows = np.repeat(np.arange(len(indptr) - 1, dtype=np.int32), np.diff(indptr))
+        order = np.argsort(indices, kind="stable")  # by term; rows stay in order within one
+        by_term = np.zeros(terms + 1, dtype=np.int64)
+        np.cumsum(np.bincount(indices, minlength=terms), out=by_term[1:])
+        return cls(by_term, rows[order], data[order])
 
 
 @dataclass

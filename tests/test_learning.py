@@ -68,6 +68,17 @@ def test_a_fix_answers_other_wordings_and_the_other_language(core: Core) -> None
         assert 0 < reply.used_examples[0]["score"] <= 1.05
 
 
+GIFT = "Yes: gift cards from 20 to 300 euros, in the shop or online, valid for two years."
+
+
+def test_two_letters_typed_the_wrong_way_round_are_still_the_word(core: Core) -> None:
+    """`crads` is `cards` with two letters swapped, not a word the example never speaks of."""
+    taught = teach(core, "Do you sell gift cards?", GIFT)
+    reply = ask(core, "do you sell gift crads")
+    assert (reply.text, reply.outcome) == (GIFT, ReplyOutcome.answered)
+    assert reply.used_examples[0]["id"] == taught
+
+
 def test_a_near_miss_is_not_given_the_answer_it_is_near(core: Core) -> None:
     """The word that makes it another question ("seats") lifts the match when left out."""
     teach(core, "Do you sell kids' bikes?", KIDS)

@@ -90,6 +90,10 @@ class Channel(Protocol):
     def secrets(self, settings: Settings) -> list[str]:
         """Its configured secrets, which no log line or message may show whole."""
 
+    def reach(self, settings: Settings) -> None:
+        """The process's first call to the platform, before the core loads (standard library
+        only): `BadInput` in one line if it refuses the token or cannot be reached."""
+
     def introduce(self, core: Core) -> None:
         """Ask the platform once whether it accepts the token; `BadInput` if it refuses."""
 

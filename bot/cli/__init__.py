@@ -6,10 +6,14 @@ and these modules only, never the core (see `bot.cli.common`), and read no setti
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import logging
+import os
 import re
 import sys
-from typing import Any
+import threading
+from typing import Any, NoReturn
 
 import typer
 from typer.core import TyperGroup
@@ -155,4 +159,27 @@ def file_problem(exc: OSError) -> str:
 
 
 def entry() -> None:
-    sys.exit(main())
+    exit_now(main())
+
+
+def exit_now(code: int) -> NoReturn:
+    """End the process without the interpreter's teardown, when nothing else is running.
+
+    Tearing down a process that loaded the index (the examples' objects, numpy,
+    SQLAlchemy) took 0.6-0.75 s after `afina ask` had printed its answer: every object
+    freed one by one, every module emptied, while the operating system frees all of it at
+    once. What teardown does that matters runs first: the exit handlers (the log's flush,
+    the post log's), the database's connections closed, the standard streams flushed. A
+    thread still at work (not a daemon) gets the ordinary exit, which waits for it."""
+    busy = [t for t in threading.enumerate() if t is not threading.main_thread() and not t.daemon]
+    if busy:
+        sys.exit(code)
+    from bot.cli.common import core
+
+    if core.cache_info().currsize:
+        core().engine.dispose()
+    atexit._run_exitfuncs()  # the handlers `sys.exit` would run (there is no public call)
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a closed pipe: nothing more to say
+            stream.flush()
+    os._exit(code)

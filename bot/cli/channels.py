@@ -32,24 +32,36 @@ def _command(channel: Channel) -> Callable[..., None]:
 
 
 def run_alone(channel: Channel, host: str | None, port: int | None) -> None:
-    """Run one channel until SIGINT or SIGTERM; a missing setting is one line, before anything."""
+    """Run one channel until SIGINT or SIGTERM; a missing setting is one line, before anything.
+
+    The platform is asked first (`Channel.reach`), before the core loads: a token it
+    refuses is one line within a second, and the startup report follows once it is in."""
     from bot.config import get_settings
-    from bot.doctor import log_startup_report
-    from bot.recovery import Recovering
-    from bot.worker import Parts, run_until_signalled
 
     settings = get_settings()
     channel.require(settings)  # before the database: a missing token says only that
     placement = channel.placement(settings)
+    background = placement is not None and placement.background
+    if not background:
+        channel.require_web(settings)
+    channel.reach(settings)
+
+    from bot.doctor import log_startup_report
+    from bot.recovery import Recovering
+    from bot.worker import Parts, run_until_signalled
+
     the_core = core()
-    log_startup_report(settings)
     title = channel.title
-    if placement is not None and placement.background:
+    if placement is not None and background:
+        # Long polling and Socket Mode: the platform keeps what people send until the
+        # channel connects, so what answering needs loads from now on, beside the
+        # connecting (an HTTP side listens first, and loads it then: Slack does not wait).
+        the_core.warm_up()
         alone = [channel.background(the_core), Recovering(the_core, [channel])]
         parts = Parts(the_core, alone, timeout=settings.shutdown_grace_s)
 
         def ready() -> None:
-            the_core.warm_up()  # the platform is reached: load what answering needs
+            log_startup_report(settings)
             console.print(f"afina · {title} · {placement.mode}. Ctrl-C stops.")
 
         run_until_signalled(parts, on_ready=ready)
@@ -59,8 +71,8 @@ def run_alone(channel: Channel, host: str | None, port: int | None) -> None:
     from bot.cli.serve import run_uvicorn
     from bot.web import web_app
 
-    channel.require_web(settings)
-    web = channel.web(the_core)  # e.g. Slack's auth.test: a refused token stops it here
+    web = channel.web(the_core)
+    log_startup_report(settings)
     host, port = address(settings, host, port)
     mode = placement.mode if placement is not None else "over HTTP"
     console.print(

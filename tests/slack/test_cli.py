@@ -94,6 +94,8 @@ def test_afina_slack_answers_a_signed_mention_over_http(
         assert answer.text == LONG_ANSWER
         assert answer.block_types() == ["context_actions", "actions"]
         assert "assistant.threads.setStatus" in fake_slack.methods()
+        # Asked first, before the core loads, and bolt is handed that answer: Slack once.
+        assert len(fake_slack.calls("auth.test")) == 1
     finally:
         process.terminate()
         out, err = process.communicate(timeout=20)
@@ -133,3 +135,22 @@ def test_a_token_slack_refuses_is_reported(
     result = run(capsys, "slack")
     assert result.code == 1 and "invalid_auth" in result.err
     assert "xoxb-revoked" not in result.err
+
+
+def test_a_refused_token_is_said_before_the_database_is_opened(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    fake_slack: FakeSlack,
+    tmp_path: Path,
+) -> None:
+    """Slack is asked first: the token's problem is the line, and no database is created."""
+    database = tmp_path / "never.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{database}")
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-revoked")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", SIGNING_SECRET)
+    monkeypatch.setenv("SLACK_API_URL", fake_slack.api_url)
+    result = run(capsys, "slack")
+    assert result.code == 1
+    assert result.err.strip().startswith("error: Slack refused SLACK_BOT_TOKEN (invalid_auth)")
+    assert len(result.err.strip().splitlines()) == 1 and "Traceback" not in result.err
+    assert not database.exists()

@@ -168,3 +168,22 @@ def test_refused_token_is_reported_without_being_printed(
     assert result.code == 1
     assert "Telegram refused TELEGRAM_BOT_TOKEN" in result.err
     assert wrong not in result.out + result.err
+
+
+def test_a_refused_token_is_said_before_the_database_is_opened(
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+    fake_telegram: FakeTelegram,
+    tmp_path: Path,
+) -> None:
+    """getMe is asked first: the token's problem is the one line, and no database is created."""
+    database = tmp_path / "never.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{database}")
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "654321:not-the-token-telegram-knows")
+    monkeypatch.setenv("TELEGRAM_API_URL", fake_telegram.api_url)
+    result = run(capsys, "telegram")
+    assert result.code == 1
+    assert result.err.strip() == (
+        "error: Telegram refused TELEGRAM_BOT_TOKEN: copy it again from @BotFather."
+    )
+    assert not database.exists()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from concurrent.futures import Executor, ThreadPoolExecutor
 from http.client import RemoteDisconnected
+from typing import Any
 from urllib.error import URLError
 
 from slack_bolt import App
@@ -16,8 +17,10 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.web.slack_response import SlackResponse
 
 from bot.app import Core
+from bot.channels.slack import handshake
 from bot.channels.slack.actions import FeedbackActions
 from bot.channels.slack.answer import Pacing
 from bot.channels.slack.desk_actions import DeskActions
@@ -80,12 +83,32 @@ logging.getLogger("slack_bolt.App").addFilter(_TokenNotice())
 logging.getLogger("slack_sdk.web.base_client").addFilter(_SaidByUs())
 
 
+class HandshakenClient(WebClient):
+    """A WebClient whose first auth.test is the one `handshake.reach` already asked, if it did:
+    bolt asks auth.test as its App is built, and Slack need not be asked twice."""
+
+    def auth_test(self, **kwargs: Any) -> SlackResponse:
+        url = handshake.auth_test_url(self.base_url)
+        heard = handshake.take(url, kwargs.get("token", self.token)) if len(kwargs) <= 1 else None
+        if heard is None:
+            return super().auth_test(**kwargs)
+        return SlackResponse(
+            client=self,
+            http_verb="POST",
+            api_url=url,
+            req_args={},
+            data=heard,
+            headers={},
+            status_code=200,
+        )
+
+
 def make_client(settings: Settings) -> WebClient:
     """A Web API client for SLACK_API_URL that sends a call again, with back-off, after a
     transient failure: a dropped or reset connection, a timeout, any 5xx, a 429 (waiting
     as Slack's Retry-After asks). A finished answer is never lost to a bad second."""
     base_url = settings.slack_api_url.rstrip("/") + "/"
-    return WebClient(
+    return HandshakenClient(
         token=bot_token(settings),
         base_url=base_url,
         retry_handlers=[

@@ -54,6 +54,11 @@ class SlackChannel:
     def secrets(self, settings: Settings) -> list[str]:
         return setup.secrets_of(settings)
 
+    def reach(self, settings: Settings) -> None:
+        from bot.channels.slack import handshake
+
+        handshake.reach(settings)  # bolt is handed its answer, not asking auth.test again
+
     def introduce(self, core: Core) -> None:
         from bot.channels.slack.app import build_slack_app
 

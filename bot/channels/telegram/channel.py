@@ -54,6 +54,9 @@ class TelegramChannel:
     def secrets(self, settings: Settings) -> list[str]:
         return setup.secrets_of(settings)
 
+    def reach(self, settings: Settings) -> None:
+        setup.reach(settings)
+
     def introduce(self, core: Core) -> None:
         import asyncio
 

@@ -137,3 +137,31 @@ def get_me(diagnosis: Diagnosis, token: str) -> None:
     else:
         result = payload.get("result") or {}
         diagnosis.add("telegram", "ok", f"getMe: @{result.get('username', '?')}")
+
+
+REACH_TIMEOUT_S = 10.0
+
+
+def reach(settings: Settings) -> None:
+    """Ask getMe before anything heavy loads; one-line `BadInput` if Telegram refuses the token
+    or cannot be reached (the same lines as `app.initialize`, which PTB's own getMe reaches).
+
+    Within a second of the start, with the standard library only, instead of after the
+    core and PTB have loaded (2-3 s on a 2-core box, `bench/startup.py`). PTB asks getMe
+    again as its Application starts: it offers no way to hand it this answer."""
+    from bot.probe import request  # urllib only: PTB and httpx load later
+
+    # The token is part of the URL, so neither the URL nor the exception is ever shown.
+    answer = request(
+        f"{settings.telegram_api_url}{bot_token(settings)}/getMe", timeout_s=REACH_TIMEOUT_S
+    )
+    if isinstance(answer, str):
+        raise BadInput(
+            f"Could not reach the Telegram Bot API at {show_url(settings.telegram_api_url)} "
+            f"({answer}); check TELEGRAM_API_URL and the network."
+        )
+    if answer.status in (401, 404):  # 401: a revoked token; 404: one it cannot parse
+        raise BadInput("Telegram refused TELEGRAM_BOT_TOKEN: copy it again from @BotFather.")
+    payload = answer.json()
+    if answer.status != 200 or not isinstance(payload, dict) or not payload.get("ok"):
+        raise BadInput(f"Telegram's getMe answered HTTP {answer.status}.")
