@@ -26,7 +26,7 @@ from bot.channels.slack.answer import Pacing
 from bot.channels.slack.desk_actions import DeskActions
 from bot.channels.slack.events import Conversations
 from bot.channels.slack.later import Later
-from bot.channels.slack.setup import bot_token, signing_secret_problem
+from bot.channels.slack.setup import auth_test_url, bot_token, signing_secret_problem
 from bot.checks import show_url
 from bot.config import Settings
 from bot.errors import BadInput
@@ -88,7 +88,7 @@ class HandshakenClient(WebClient):
     bolt asks auth.test as its App is built, and Slack need not be asked twice."""
 
     def auth_test(self, **kwargs: Any) -> SlackResponse:
-        url = handshake.auth_test_url(self.base_url)
+        url = auth_test_url(self.base_url)
         heard = handshake.take(url, kwargs.get("token", self.token)) if len(kwargs) <= 1 else None
         if heard is None:
             return super().auth_test(**kwargs)

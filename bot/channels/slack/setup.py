@@ -8,7 +8,7 @@ a rule and its message never differ between them.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from bot.checks import Diagnosis, mask, show_url, token_shape, url_problem, value
 from bot.errors import BadInput
@@ -94,13 +94,29 @@ def checks(diagnosis: Diagnosis) -> None:
 
 
 def auth_test(diagnosis: Diagnosis, token: str) -> None:
-    from bot.probe import request  # urllib and ssl: only when the doctor reaches out
+    heard = ask_auth_test(diagnosis.settings.slack_api_url, token, diagnosis.timeout_s)
+    if isinstance(heard, str):
+        diagnosis.add("slack", "fail", heard)
+        return
+    who = f"bot @{heard.get('user', '?')} in {heard.get('team', '?')}"
+    diagnosis.add("slack", "ok", f"auth.test: {who}")
 
-    api_url = diagnosis.settings.slack_api_url
+
+def auth_test_url(api_url: str) -> str:
+    return api_url.rstrip("/") + "/auth.test"
+
+
+def ask_auth_test(api_url: str, token: str, timeout_s: float) -> dict[str, Any] | str:
+    """What Slack's auth.test answered (its JSON, with `ok`), or what is wrong, in words.
+
+    The standard library only: the doctor and a channel's first call at start
+    (`bot.channels.slack.handshake`) ask it before slack_sdk is loaded."""
+    from bot.probe import request  # urllib and ssl: only when something reaches out
+
     answer = request(
-        api_url.rstrip("/") + "/auth.test",
+        auth_test_url(api_url),
         method="POST",
-        timeout_s=diagnosis.timeout_s,
+        timeout_s=timeout_s,
         headers={
             "authorization": f"Bearer {token}",
             "content-type": "application/x-www-form-urlencoded",
@@ -108,15 +124,12 @@ def auth_test(diagnosis: Diagnosis, token: str) -> None:
     )
     where = show_url(api_url)
     if isinstance(answer, str):
-        diagnosis.add("slack", "fail", f"Slack API at {where} is unreachable: {answer}")
-        return
+        return f"Slack API at {where} is unreachable: {answer}"
     payload = answer.json()
     if answer.status != 200 or not isinstance(payload, dict):
-        diagnosis.add("slack", "fail", f"Slack's auth.test answered HTTP {answer.status}")
-    elif not payload.get("ok"):
+        return f"Slack's auth.test answered HTTP {answer.status}"
+    if not payload.get("ok"):
         # Slack's error codes (invalid_auth, token_revoked, …) hold nothing secret.
         error = re.sub(r"[^a-z_]", "", str(payload.get("error", "")))[:40] or "unknown"
-        diagnosis.add("slack", "fail", f"Slack refused SLACK_BOT_TOKEN ({error})")
-    else:
-        who = f"bot @{payload.get('user', '?')} in {payload.get('team', '?')}"
-        diagnosis.add("slack", "ok", f"auth.test: {who}")
+        return f"Slack refused SLACK_BOT_TOKEN ({error})"
+    return payload

@@ -8,7 +8,7 @@ rule and its message never differ between them.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from bot.checks import Diagnosis, mask, show_url, token_problem, url_problem, value
@@ -117,26 +117,32 @@ def webhook(diagnosis: Diagnosis, url: str, secret: str) -> None:
 
 
 def get_me(diagnosis: Diagnosis, token: str) -> None:
-    from bot.probe import request  # urllib and ssl: only when the doctor reaches out
-
-    # The token is part of the URL, so neither the URL nor the exception is ever shown.
-    api_url = diagnosis.settings.telegram_api_url
-    answer = request(f"{api_url}{token}/getMe", timeout_s=diagnosis.timeout_s)
-    where = show_url(api_url)
-    if isinstance(answer, str):
-        diagnosis.add("telegram", "fail", f"Bot API at {where} is unreachable: {answer}")
+    heard = ask_get_me(diagnosis.settings.telegram_api_url, token, diagnosis.timeout_s)
+    if isinstance(heard, str):
+        diagnosis.add("telegram", "fail", heard)
         return
+    result = heard.get("result") or {}
+    diagnosis.add("telegram", "ok", f"getMe: @{result.get('username', '?')}")
+
+
+def ask_get_me(api_url: str, token: str, timeout_s: float) -> dict[str, Any] | str:
+    """What Telegram's getMe answered (its JSON, with `ok`), or what is wrong, in words.
+
+    The standard library only: the doctor and a channel's first call at start (`reach`)
+    ask it before PTB is loaded. The token is part of the URL, so neither the URL nor
+    the exception is ever shown."""
+    from bot.probe import request  # urllib and ssl: only when something reaches out
+
+    answer = request(f"{api_url}{token}/getMe", timeout_s=timeout_s)
+    if isinstance(answer, str):
+        return f"Bot API at {show_url(api_url)} is unreachable: {answer}"
     payload = answer.json()
     if answer.status in (401, 404):
         # The Bot API answers 401 for a revoked token and 404 for one it cannot parse.
-        diagnosis.add(
-            "telegram", "fail", f"Telegram refused TELEGRAM_BOT_TOKEN (HTTP {answer.status})"
-        )
-    elif answer.status != 200 or not isinstance(payload, dict) or not payload.get("ok"):
-        diagnosis.add("telegram", "fail", f"Telegram's getMe answered HTTP {answer.status}")
-    else:
-        result = payload.get("result") or {}
-        diagnosis.add("telegram", "ok", f"getMe: @{result.get('username', '?')}")
+        return f"Telegram refused TELEGRAM_BOT_TOKEN (HTTP {answer.status})"
+    if answer.status != 200 or not isinstance(payload, dict) or not payload.get("ok"):
+        return f"Telegram's getMe answered HTTP {answer.status}"
+    return payload
 
 
 REACH_TIMEOUT_S = 10.0
@@ -144,24 +150,14 @@ REACH_TIMEOUT_S = 10.0
 
 def reach(settings: Settings) -> None:
     """Ask getMe before anything heavy loads; one-line `BadInput` if Telegram refuses the token
-    or cannot be reached (the same lines as `app.initialize`, which PTB's own getMe reaches).
+    or cannot be reached.
 
     Within a second of the start, with the standard library only, instead of after the
     core and PTB have loaded (2-3 s on a 2-core box, `bench/startup.py`). PTB asks getMe
     again as its Application starts: it offers no way to hand it this answer."""
-    from bot.probe import request  # urllib only: PTB and httpx load later
-
-    # The token is part of the URL, so neither the URL nor the exception is ever shown.
-    answer = request(
-        f"{settings.telegram_api_url}{bot_token(settings)}/getMe", timeout_s=REACH_TIMEOUT_S
-    )
-    if isinstance(answer, str):
+    heard = ask_get_me(settings.telegram_api_url, bot_token(settings), REACH_TIMEOUT_S)
+    if isinstance(heard, str):
         raise BadInput(
-            f"Could not reach the Telegram Bot API at {show_url(settings.telegram_api_url)} "
-            f"({answer}); check TELEGRAM_API_URL and the network."
+            f"{heard}; check TELEGRAM_BOT_TOKEN (from @BotFather) and TELEGRAM_API_URL "
+            "(`afina doctor`)."
         )
-    if answer.status in (401, 404):  # 401: a revoked token; 404: one it cannot parse
-        raise BadInput("Telegram refused TELEGRAM_BOT_TOKEN: copy it again from @BotFather.")
-    payload = answer.json()
-    if answer.status != 200 or not isinstance(payload, dict) or not payload.get("ok"):
-        raise BadInput(f"Telegram's getMe answered HTTP {answer.status}.")
