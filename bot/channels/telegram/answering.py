@@ -277,7 +277,7 @@ async def send_again(send: Callable[[], Awaitable[T]]) -> T:
         except BadRequest:
             raise  # a `NetworkError` in PTB's tree, but a refusal: sending again won't help
         except RetryAfter as exc:
-            asked = _seconds(exc.retry_after)
+            asked = retry_after_s(exc.retry_after)
             logger.warning("Telegram asked to wait %g s before sending again", asked)
             await asyncio.sleep(min(asked, MAX_RETRY_AFTER_S))
         except NetworkError as exc:
@@ -286,7 +286,7 @@ async def send_again(send: Callable[[], Awaitable[T]]) -> T:
     return await send()
 
 
-def _seconds(retry_after: float | timedelta) -> float:
+def retry_after_s(retry_after: float | timedelta) -> float:
     """`RetryAfter.retry_after`: seconds in PTB 21, a `timedelta` in 22."""
     if isinstance(retry_after, timedelta):
         return retry_after.total_seconds()

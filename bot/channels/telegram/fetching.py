@@ -16,13 +16,13 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Sequence
-from datetime import timedelta
 from typing import TypeVar
 
 from telegram import Update
 from telegram.error import InvalidToken, RetryAfter, TelegramError
 from telegram.ext import Application
 
+from bot.channels.telegram.answering import retry_after_s
 from bot.channels.telegram.receipts import receipts_of
 
 logger = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ async def fetch(
         except InvalidToken:
             raise
         except RetryAfter as exc:
-            await _pause(stop, _seconds(exc.retry_after))
+            await _pause(stop, retry_after_s(exc.retry_after))
             continue
         except TelegramError as exc:  # the network, a 5xx, a webhook set meanwhile (409)
             wait = BACKOFF_S[min(failures, len(BACKOFF_S) - 1)]
@@ -107,9 +107,3 @@ async def _unless_stopped(call: Awaitable[T], stop: asyncio.Event) -> T | None:
 async def _pause(stop: asyncio.Event, seconds: float) -> None:
     with contextlib.suppress(TimeoutError):
         await asyncio.wait_for(stop.wait(), seconds)
-
-
-def _seconds(retry_after: float | timedelta) -> float:
-    if isinstance(retry_after, timedelta):
-        return retry_after.total_seconds()
-    return float(retry_after)
