@@ -7,6 +7,14 @@ the answer holds ("¿Me conseguís piezas Shimano?"), and since scores are dot
 products that mix costs nothing at query time. 100,000 examples take 150 MB
 (float32 for BLAS: float16 products in numpy are 20× slower).
 
+The matrix is stored by dimension (`dim × capacity`, each row vector a column):
+the same product then runs as BLAS's `gemv` over columns, which streams the
+matrix once with one accumulator per row and measured twice as fast on the
+2-core box as over a row-major copy (100,000 rows: ~8 ms against ~16 ms). The
+search is exact, every row scored: approximate schemes (sign bits, a PCA
+prefix, k-means cells) kept under 92% of the true top 10 on isotropic vectors
+for any real saving, and numpy has no fast int8 or float16 product.
+
 Rows are appended in place (the matrix grows by half when full) and removed
 by masking, so a correction is findable at once; `compact()` drops dead rows.
 """
@@ -45,7 +53,7 @@ def mix_in_place(wordings: np.ndarray, answers: np.ndarray, owner: np.ndarray) -
 class DenseIndex:
     def __init__(self, dim: int = 0) -> None:
         self.dim = dim
-        self._rows = np.zeros((0, dim), dtype=np.float32)
+        self._columns = np.zeros((dim, 0), dtype=np.float32)  # row vector i is column i
         self._keys = np.zeros(0, dtype=np.int64)
         self._alive = np.zeros(0, dtype=bool)
         self._used = 0
@@ -72,15 +80,22 @@ class DenseIndex:
 
     @property
     def nbytes(self) -> int:
-        return int(self._rows.nbytes + self._keys.nbytes + self._alive.nbytes)
+        return int(self._columns.nbytes + self._keys.nbytes + self._alive.nbytes)
 
     def build(self, keys: np.ndarray, rows: np.ndarray) -> None:
         """Replace everything with these rows (one key per row, keys may repeat)."""
-        self.dim = rows.shape[1] if rows.size else self.dim
-        self._rows = np.ascontiguousarray(rows, dtype=np.float32)
+        dim = rows.shape[1] if rows.size else self.dim
+        columns = np.empty((dim, len(rows)), dtype=np.float32)
+        for start in range(0, len(rows), 8192):  # a slice at a time: no second full-size copy
+            columns[:, start : start + 8192] = rows[start : start + 8192].T
+        self._set(keys, columns)
+
+    def _set(self, keys: np.ndarray, columns: np.ndarray) -> None:
+        self.dim = columns.shape[0]
+        self._columns = columns
         self._keys = np.asarray(keys, dtype=np.int64).copy()
-        self._alive = np.ones(len(keys), dtype=bool)
-        self._used = len(keys)
+        self._alive = np.ones(len(self._keys), dtype=bool)
+        self._used = len(self._keys)
         self._dead = 0
         self._positions = {}
         for i, key in enumerate(self._keys.tolist()):
@@ -93,12 +108,12 @@ class DenseIndex:
             return
         if not self.dim:
             self.dim = rows.shape[1]
-            self._rows = np.zeros((0, self.dim), dtype=np.float32)
+            self._columns = np.zeros((self.dim, 0), dtype=np.float32)
         if rows.shape[1] != self.dim:
             raise ValueError(f"vector of {rows.shape[1]} dimensions in a {self.dim}-d index")
         self._reserve(len(rows))
         start, end = self._used, self._used + len(rows)
-        self._rows[start:end] = rows
+        self._columns[:, start:end] = rows.T
         self._keys[start:end] = key
         self._alive[start:end] = True
         self._used = end
@@ -114,46 +129,77 @@ class DenseIndex:
 
     def compact(self) -> None:
         live = np.flatnonzero(self._alive[: self._used])
-        self.build(self._keys[live], self._rows[live])
+        self._set(self._keys[live], np.ascontiguousarray(self._columns[:, live]))
 
     def _reserve(self, extra: int) -> None:
         need = self._used + extra
-        if need <= len(self._rows):
+        if need <= self._columns.shape[1]:
             return
-        capacity = max(need, int(len(self._rows) * 1.5) + 64)
-        rows = np.zeros((capacity, self.dim), dtype=np.float32)
-        rows[: self._used] = self._rows[: self._used]
+        capacity = max(need, int(self._columns.shape[1] * 1.5) + 64)
+        columns = np.zeros((self.dim, capacity), dtype=np.float32)
+        columns[:, : self._used] = self._columns[:, : self._used]
         keys = np.zeros(capacity, dtype=np.int64)
         keys[: self._used] = self._keys[: self._used]
         alive = np.zeros(capacity, dtype=bool)
         alive[: self._used] = self._alive[: self._used]
-        self._rows, self._keys, self._alive = rows, keys, alive
+        self._columns, self._keys, self._alive = columns, keys, alive
 
     def score(self, key: int, query: np.ndarray) -> float:
         """One example's score: its best row."""
         positions = self._positions.get(key)
         if not positions:
             return 0.0
-        return float(np.max(self._rows[positions] @ query.astype(np.float32, copy=False)))
+        return float(np.max(query.astype(np.float32, copy=False) @ self._columns[:, positions]))
+
+    def score_all(self, query: np.ndarray) -> DenseScores:
+        """Every row's score for a normalised query vector (what `search` ranks)."""
+        if not self._positions or query.shape[-1] != self.dim:
+            return DenseScores(self, None)
+        # `@`, not `np.dot`: over the used columns of a larger matrix (a strided view),
+        # numpy's dot copies the view first; matmul hands it to BLAS as it is.
+        scores = query.astype(np.float32, copy=False) @ self._columns[:, : self._used]
+        if self._dead:
+            scores[~self._alive[: self._used]] = -np.inf
+        return DenseScores(self, scores)
 
     def search(self, query: np.ndarray, k: int) -> list[DenseHit]:
         """The `k` best examples for a normalised query vector, one hit per example."""
-        if k <= 0 or not self._positions or query.shape[-1] != self.dim:
+        return self.score_all(query).top(k)
+
+
+@dataclass
+class DenseScores:
+    """One query's score for every row of the index, read by example."""
+
+    index: DenseIndex
+    rows: np.ndarray | None
+
+    def top(self, k: int) -> list[DenseHit]:
+        scores = self.rows
+        if k <= 0 or scores is None:
             return []
-        scores = self._rows[: self._used] @ query.astype(np.float32, copy=False)
-        if self._dead:
-            scores[~self._alive[: self._used]] = -np.inf
         # An example may own several rows: take enough rows to find k distinct examples.
         take = min(len(scores), k * 4 + 8)
-        top = np.argpartition(-scores, take - 1)[:take] if take < len(scores) else np.arange(take)
+        if take < len(scores):
+            top = np.argpartition(scores, len(scores) - take)[len(scores) - take :]
+        else:
+            top = np.arange(take)
         top = top[np.argsort(-scores[top], kind="stable")]
+        keys = self.index._keys
         best: dict[int, float] = {}
         for i in top.tolist():
             if not np.isfinite(scores[i]):
                 break
-            key = int(self._keys[i])
+            key = int(keys[i])
             if key not in best:
                 best[key] = float(scores[i])
                 if len(best) == k:
                     break
         return [DenseHit(key, score) for key, score in best.items()]
+
+    def of(self, key: int) -> float:
+        """One example's score (its best row), as `DenseIndex.score` gives it; 0 if absent."""
+        positions = self.index._positions.get(key)
+        if not positions or self.rows is None:
+            return 0.0
+        return float(np.max(self.rows[positions]))

@@ -43,7 +43,8 @@ from bot.tables import Example
 
 logger = logging.getLogger(__name__)
 
-FORMAT = 3  # 2: examples as columns, dense index without positions; 3: no scipy matrix
+FORMAT = 4  # 2: examples as columns, dense index without positions; 3: no scipy matrix;
+# 4: the dense matrix stored by dimension (`bot.dense`)
 MIN_EXAMPLES = 2000  # below this a load from the database is already quick
 
 

@@ -328,11 +328,10 @@ class Knowledge:
             candidates = {hit.key for hit in self.index.top(lexical, k * 4)}
             dense: dict[int, float] = {}
             if vector is not None:
-                dense = {hit.key: hit.score for hit in self.dense.search(vector, k * 4)}
+                scan = self.dense.score_all(vector)  # one product serves the top and the rest
+                dense = {hit.key: hit.score for hit in scan.top(k * 4)}
                 candidates |= dense.keys()
-                dense.update(
-                    {key: self.dense.score(key, vector) for key in candidates - dense.keys()}
-                )
+                dense.update({key: scan.of(key) for key in candidates - dense.keys()})
             asked = normal_form(question)
             found = []
             for key in candidates:
