@@ -132,7 +132,9 @@ class DenseIndex:
 
     def compact(self) -> None:
         live = np.flatnonzero(self._alive[: self._used])
-        self._set(self._keys[live], np.ascontiguousarray(self._columns[:, live]))
+        # `take`, not `[:, live]`: that gives a strided result, and making it contiguous was a
+        # second full-size copy.
+        self._set(self._keys[live], np.take(self._columns, live, axis=1))
 
     def _reserve(self, extra: int) -> None:
         need = self._used + extra
