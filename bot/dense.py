@@ -45,12 +45,19 @@ def row_vectors(wordings: np.ndarray, answer: np.ndarray | None) -> np.ndarray:
     return (mixed / (1.0 + ANSWER_WEIGHT)).astype(np.float32)
 
 
-def mix_in_place(wordings: np.ndarray, answers: np.ndarray, owner: np.ndarray) -> None:
-    """`row_vectors` for many examples at once, a slice at a time (no full-size temporaries)."""
+def mixed_columns(wordings: np.ndarray, answers: np.ndarray, owner: np.ndarray) -> np.ndarray:
+    """`row_vectors` for many examples at once, laid out as the index stores them (dim × rows).
+
+    A slice at a time from the stored float16 vectors, so loading 100,000 examples makes
+    one full-size float32 matrix, not three (RSS stays up once Python has held it).
+    """
+    columns = np.empty((wordings.shape[1], len(wordings)), dtype=np.float32)
     for start in range(0, len(wordings), 8192):
-        part = wordings[start : start + 8192]
-        part += ANSWER_WEIGHT * answers[owner[start : start + 8192]]
+        part = wordings[start : start + 8192].astype(np.float32)
+        part += ANSWER_WEIGHT * answers[owner[start : start + 8192]].astype(np.float32)
         part *= 1.0 / (1.0 + ANSWER_WEIGHT)
+        columns[:, start : start + 8192] = part.T
+    return columns
 
 
 class DenseIndex:
@@ -91,9 +98,10 @@ class DenseIndex:
         columns = np.empty((dim, len(rows)), dtype=np.float32)
         for start in range(0, len(rows), 8192):  # a slice at a time: no second full-size copy
             columns[:, start : start + 8192] = rows[start : start + 8192].T
-        self._set(keys, columns)
+        self.build_columns(keys, columns)
 
-    def _set(self, keys: np.ndarray, columns: np.ndarray) -> None:
+    def build_columns(self, keys: np.ndarray, columns: np.ndarray) -> None:
+        """`build` from the rows already laid out by dimension (`mixed_columns`), not copied."""
         self.dim = columns.shape[0]
         self._columns = columns
         self._keys = np.asarray(keys, dtype=np.int64).copy()
@@ -134,7 +142,7 @@ class DenseIndex:
         live = np.flatnonzero(self._alive[: self._used])
         # `take`, not `[:, live]`: that gives a strided result, and making it contiguous was a
         # second full-size copy.
-        self._set(self._keys[live], np.take(self._columns, live, axis=1))
+        self.build_columns(self._keys[live], np.take(self._columns, live, axis=1))
 
     def _reserve(self, extra: int) -> None:
         need = self._used + extra

@@ -180,10 +180,10 @@ class Knowledge:
         if self.embedder is None:
             return
         stored = store.vectors_on(connection, embedder=self.embedder.tag)
-        keys, matrix, missing = vectors.bulk_rows(stored, self.examples)
+        keys, columns, missing = vectors.bulk_rows(stored, self.examples)
         self.dense = DenseIndex()
         if len(keys):
-            self.dense.build(keys, matrix)
+            self.dense.build_columns(keys, columns)
         self.unembedded = set(missing)
         self._embed_missing(connection)
 

@@ -18,7 +18,7 @@ import numpy as np
 from sqlalchemy.engine import Connection
 
 from bot import store
-from bot.dense import mix_in_place, row_vectors
+from bot.dense import mixed_columns, row_vectors
 from bot.embeddings import Embedder, from_blobs, text_hash, to_blob
 from bot.store import VectorRow
 
@@ -99,7 +99,8 @@ def index_rows(stored: Sequence[VectorRow]) -> np.ndarray:
 def bulk_rows(
     stored: Iterable[VectorRow], examples: dict[int, ExampleTexts]
 ) -> tuple[np.ndarray, np.ndarray, list[int]]:
-    """Index rows for many examples at once: (keys, rows, ids of examples lacking fresh vectors).
+    """Index rows for many examples at once: (keys, the rows as the index's columns, that is
+    dim × rows, ids of examples lacking fresh vectors).
 
     One pass over the stored rows and one matrix conversion per kind, so loading
     100,000 examples is a few array operations, not 100,000 small ones.
@@ -126,6 +127,7 @@ def bulk_rows(
             answer_of_row.append(len(answer_blobs) - 1)
     if not keys:
         return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32), missing
-    wordings = from_blobs(wording_blobs)
-    mix_in_place(wordings, from_blobs(answer_blobs), np.asarray(answer_of_row))
-    return np.asarray(keys, dtype=np.int64), wordings, missing
+    wordings = np.frombuffer(b"".join(wording_blobs), dtype=np.float16).reshape(len(keys), -1)
+    answers = np.frombuffer(b"".join(answer_blobs), dtype=np.float16).reshape(len(answer_blobs), -1)
+    columns = mixed_columns(wordings, answers, np.asarray(answer_of_row))
+    return np.asarray(keys, dtype=np.int64), columns, missing

@@ -6,7 +6,7 @@ import pickle
 
 import numpy as np
 
-from bot.dense import DenseIndex
+from bot.dense import DenseIndex, mixed_columns, row_vectors
 
 
 def unit(rng: np.random.Generator, n: int, dim: int = 32) -> np.ndarray:
@@ -73,3 +73,18 @@ def test_an_empty_or_mismatched_index_finds_nothing() -> None:
     assert index.search(query[:16], 5) == []
     assert [hit.key for hit in index.search(query, 5)] == [3]
     assert index.score_all(query).of(4) == 0.0
+
+
+def test_bulk_mixing_gives_the_rows_one_example_at_a_time_gives() -> None:
+    rng = np.random.default_rng(3)
+    wordings = unit(rng, 20_000).astype(np.float16)  # as stored: float16
+    answers = unit(rng, 9_000).astype(np.float16)
+    owner = np.sort(rng.integers(0, 9_000, 20_000))
+    columns = mixed_columns(wordings, answers, owner)
+    assert columns.shape == (32, 20_000) and columns.flags["C_CONTIGUOUS"]
+    for i in [0, 8191, 8192, 19_999]:
+        word, answer = wordings[i].astype(np.float32), answers[owner[i]].astype(np.float32)
+        np.testing.assert_allclose(columns[:, i], row_vectors(word[None, :], answer)[0], atol=1e-7)
+        word += 0.2 * answer  # what loading did before, in the same float32 steps
+        word *= 1.0 / 1.2
+        assert np.array_equal(columns[:, i], word)
