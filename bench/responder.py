@@ -48,6 +48,7 @@ from bot import store
 from bot.app import build_core
 from bot.config import Settings
 from bot.db import session_scope
+from bot.dense import DenseIndex
 from bot.embeddings import LOCAL_TAG, text_hash
 from bot.retrieval import BruteForce
 from bot.tables import Conversation, Example, ExampleVector, Message, utcnow
@@ -210,6 +211,28 @@ def reference(core: object) -> str:
     return f"load average {one:.1f} (5 min {five:.1f}) · 50 questions embedded in {job:.2f} s"
 
 
+def dense_recall(dense: DenseIndex, queries: list[np.ndarray]) -> float:
+    """How many of the top 10 by a brute force over a row-major copy (a slice at a time, the
+    index's old layout) the index's own search finds."""
+    used = dense._used
+    columns, keys, alive = dense._columns[:, :used], dense._keys[:used], dense._alive[:used]
+    found = total = 0
+    for query in queries:
+        scores = np.concatenate(
+            [np.ascontiguousarray(columns[:, s : s + 8192].T) @ query for s in range(0, used, 8192)]
+        )
+        scores[~alive] = -np.inf
+        want: list[int] = []
+        for i in np.argsort(-scores, kind="stable")[:400].tolist():
+            if int(keys[i]) not in want:
+                want.append(int(keys[i]))
+            if len(want) == 10:
+                break
+        found += len(set(want) & {hit.key for hit in dense.search(query, 10)})
+        total += len(want)
+    return found / total
+
+
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
@@ -280,6 +303,9 @@ def main() -> None:
             core.knowledge.dense.search(vector, settings.retrieval_k * 4)
             dense_ms.append((time.perf_counter() - t) * 1000)
 
+        vectors = [core.knowledge.query_vector(q) for q in questions[-20:]]
+        recall = dense_recall(core.knowledge.dense, [v for v in vectors if v is not None])
+
         brute = BruteForce(core.knowledge.index)
         brute_ms = []
         for q in questions[: args.brute_questions]:
@@ -303,6 +329,7 @@ def main() -> None:
         f"{100 * share:.0f}% of the total"
     )
     print(f"  of which the dense scan (exact, every row): p50 {statistics.median(dense_ms):.1f} ms")
+    print(f"  dense recall@10 against a row-major brute force: {100 * recall:.1f}% (20 questions)")
     print(f"vectors resident:    {vectors_mib:6.0f} MiB (target ≤ 200 MiB)")
     print(f"peak memory (RSS):   {peak_mib:6.0f} MiB (target ≤ 1024 MiB)")
     print(
