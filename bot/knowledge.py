@@ -24,6 +24,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -91,11 +92,13 @@ class Knowledge:
                 # row committed before now, so in a burst of questions one read serves all.
                 return
             began = time.monotonic_ns()
-            if connection is not None:
-                self._refresh(connection)
-            else:
-                with self.engine.begin() as own:  # it may store a few vectors it made
-                    self._refresh(own)
+            first = index_snapshot.collector_paused() if self.watermark is None else nullcontext()
+            with first:  # the first look loads everything at once
+                if connection is not None:
+                    self._refresh(connection)
+                else:
+                    with self.engine.begin() as own:  # it may store a few vectors it made
+                        self._refresh(own)
             self._began = began  # only once it worked: a failed look serves nobody
 
     def _refresh(self, connection: Connection) -> None:
