@@ -26,6 +26,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Sequence
 from contextlib import nullcontext
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -377,9 +378,8 @@ def _columns(examples: dict[int, ExampleTexts]) -> dict[str, list[Any]]:
 
 
 def _rows(columns: dict[str, list[Any]]) -> dict[int, ExampleTexts]:
-    return {
-        key: ExampleTexts(key, question, answer, phrasings)
-        for key, question, answer, phrasings in zip(
-            columns["id"], columns["question"], columns["answer"], columns["phrasings"], strict=True
-        )
-    }
+    # tuple.__new__ straight from zip, all in C: the named tuple's own constructor is a
+    # Python function, and 50,000 calls of it were a fifth of a snapshot's load.
+    ids = columns["id"]
+    fields = zip(ids, columns["question"], columns["answer"], columns["phrasings"], strict=True)
+    return dict(zip(ids, map(partial(tuple.__new__, ExampleTexts), fields), strict=True))

@@ -72,9 +72,7 @@ def ask(
     # One question, then the process ends: nothing it makes needs collecting, and the index
     # loaded on the way (a few hundred thousand objects) would be scanned again and again.
     gc.disable()
-    reply = responder.answer(
-        Incoming(channel=channel, chat_id=chat_id, user_id=user_id, text=text)
-    )
+    reply = responder.answer(Incoming(channel=channel, chat_id=chat_id, user_id=user_id, text=text))
     if as_json:
         payload = {
             "reply_id": reply.reply_id,
