@@ -48,8 +48,8 @@ from bot.tables import Example
 
 logger = logging.getLogger(__name__)
 
-FORMAT = 4  # 2: examples as columns, dense index without positions; 3: no scipy matrix;
-# 4: the arrays out of the pickle, mapped (see `_write`)
+FORMAT = 5  # 2: examples as columns, dense index without positions; 3: no scipy matrix;
+# 4: the arrays out of the pickle, mapped (see `_write`); 5: answers undecoded (bot.example_table)
 MIN_EXAMPLES = 2000  # below this a load from the database is already quick
 
 

@@ -15,9 +15,11 @@ from sqlmodel import Session, select
 
 from bot.db import make_engine
 from bot.embeddings import LocalE5
+from bot.example_table import ExampleTable, columns
 from bot.index_snapshot import MAGIC, path_for
 from bot.knowledge import Knowledge
 from bot.tables import Example
+from bot.vectors import ExampleTexts
 from tests.support.cli import run
 
 
@@ -159,3 +161,22 @@ def test_a_snapshot_in_an_older_format_is_read_past_without_a_warning(
         assert best(process(database_url, snapshot), "Do you sell maps?") == "No."
     assert not caplog.records
     assert snapshot.read_bytes().startswith(MAGIC)  # saved again, in today's format
+
+
+def test_the_examples_kept_as_columns_read_back_as_they_were_saved() -> None:
+    saved = {
+        1: ExampleTexts(1, "¿Envíos a Canarias?", "Sí, en 5 días 🌿", ("¿Enviáis a Canarias?",)),
+        2: ExampleTexts(2, "Do you sell maps?", "", ()),
+        3: ExampleTexts(3, "Gift cards?", "Yes: ✅ at checkout — 10 € and up.", ()),
+    }
+    table = ExampleTable(columns(saved))
+    assert dict(table) == saved and len(table) == 3 and 2 in table
+    table[2] = ExampleTexts(2, "Do you sell maps?", "No maps.", ())  # a correction
+    table[4] = ExampleTexts(4, "New?", "Yes.", ())  # a new lesson
+    del table[1]  # one taken back
+    assert 1 not in table and table.get(1) is None
+    assert [table[key].answer for key in table] == [
+        "No maps.",
+        "Yes: ✅ at checkout — 10 € and up.",
+        "Yes.",
+    ]
