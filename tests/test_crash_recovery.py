@@ -445,6 +445,45 @@ def test_an_answer_telegram_took_just_before_the_kill_is_not_posted_again(world:
     assert "not modified" in again.result["description"]
 
 
+def test_a_long_answer_delivered_again_after_a_kill_posts_no_part_twice(world: World) -> None:
+    """A two-part answer: SIGKILL after Telegram took its last part and before the delivery
+    was recorded. The next process writes both parts into the same two messages again, so
+    the chat reads the answer once: two parts, then the apology."""
+    paragraph = "Refills, step by step. " + "Bring the bottle, we weigh it and fill it. " * 50
+    long_answer = "\n\n".join(f"{n}. {paragraph.strip()}" for n in range(1, 3))
+    assert 4096 < len(long_answer) < 8000
+    world.model.reply(long_answer)
+    webhook = {
+        "TELEGRAM_WEBHOOK_URL": "https://bot.example/telegram/webhook",
+        "TELEGRAM_WEBHOOK_SECRET": HOOK_SECRET,
+    }
+    world.model.release_chat()
+    world.telegram.hold_answer(60)  # the part with the buttons: taken, not heard of
+    killed = world.start("serve", **webhook)
+    world.listening(killed)
+    world.post_update(message_update(private_chat(CUSTOMER), user(CUSTOMER), "Refills?"))
+    assert world.telegram.wait_until(lambda fake: bool(answers_in(fake, CUSTOMER)), 60)
+    killed.kill()
+    [question] = world.rows(Question)
+    assert question.state == QuestionState.answered  # its delivery was never recorded
+    assert len(question.placeholder_id.split(",")) == 2  # both parts' messages were kept
+    world.telegram.hold_answer(0)
+
+    world.start("serve", **webhook)
+    assert world.telegram.wait_until(lambda fake: len(fake.shown(CUSTOMER)) >= 3, 60)
+    wait_for(
+        lambda: {q.state for q in world.rows(Question)} == {QuestionState.posted}, 30, "posted"
+    )
+    first, second, sorry = world.telegram.shown(CUSTOMER)
+    assert "\n\n".join((first["text"], second["text"])) == long_answer
+    assert not first.buttons and second.buttons and not sorry.buttons
+    assert sorry["text"].startswith("Sorry for the wait")
+    posted = [c["text"] for c in world.telegram.called("sendMessage") if c.chat_id == CUSTOMER]
+    assert posted[:2] == [PLACEHOLDER, "…"]  # every part went into a message posted before
+    edits = [c for c in world.telegram.called("editMessageText") if c.chat_id == CUSTOMER]
+    assert [e["message_id"] for e in edits] == [str(first.message_id), str(second.message_id)] * 2
+
+
 @contextmanager
 def writes_held(world: World) -> Iterator[None]:
     """Another connection holds the database's write lock: no question can be stored."""
