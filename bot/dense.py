@@ -80,10 +80,14 @@ class DenseIndex:
 
     def __setstate__(self, state: dict[str, object]) -> None:
         vars(self).update(state)
-        self._positions = {}
         live = np.flatnonzero(self._alive[: self._used])
-        for i, key in zip(live.tolist(), self._keys[live].tolist(), strict=True):
-            self._positions.setdefault(key, []).append(i)
+        rows, keys = live.tolist(), self._keys[live].tolist()
+        # Most examples have one row: built in C, then redone by hand only if a key repeats.
+        self._positions = dict(zip(keys, map(list, zip(rows)), strict=True))
+        if len(self._positions) < len(keys):
+            self._positions = {}
+            for i, key in zip(rows, keys, strict=True):
+                self._positions.setdefault(key, []).append(i)
 
     def __contains__(self, key: int) -> bool:
         return key in self._positions

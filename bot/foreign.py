@@ -74,12 +74,15 @@ class Vocabulary:
         self.stems = {w[:STEM] for w in self.words if len(w) >= STEM}
 
     def spells(self, word: str) -> bool:
-        """Whether the word is here as written, by its stem, or with one letter off."""
+        """Whether the word is here as written, by its stem, with one letter off, or (short
+        words too) with one letter doubled or undoubled (`dogg`, `sel`)."""
         if word in self.words:
             return True
         if len(word) >= STEM and word[:STEM] in self.stems:
             return True
-        return len(word) >= 5 and any(_one_edit(word, w) for w in self.words)
+        if len(word) >= 5 and any(_one_edit(word, w) for w in self.words):
+            return True
+        return len(word) >= 3 and any(_doubled(word, w) for w in self.words)
 
 
 def _one_edit(a: str, b: str) -> bool:
@@ -96,6 +99,15 @@ def _one_edit(a: str, b: str) -> bool:
         swapped = a[i + 2 :] == b[i + 2 :] and a[i : i + 2] == b[i : i + 2][::-1]
         return a[i + 1 :] == b[i + 1 :] or swapped
     return a[i:] == b[i + 1 :]
+
+
+def _doubled(a: str, b: str) -> bool:
+    """One of them is the other with one letter written twice (`sel` / `sell`)."""
+    if len(a) > len(b):
+        a, b = b, a
+    if len(b) != len(a) + 1 or len(a) < 3:
+        return False
+    return any(b[i] == b[i + 1] and b[:i] + b[i + 1 :] == a for i in range(len(b) - 1))
 
 
 def foreign_by_spelling(question: str, texts: Iterable[str]) -> list[str]:
@@ -115,6 +127,8 @@ class Match(Protocol):
     def example_id(self) -> int: ...
     @property
     def texts(self) -> tuple[str, ...]: ...
+    @property
+    def wordings(self) -> tuple[str, ...]: ...
 
 
 _SENTENCES = re.compile(r"(?<=[.!?…])\s+|\n+")
@@ -134,6 +148,41 @@ def without(text: str, word: str) -> str:
         for token in _TOKENS.findall(text)
         if not (token[0].isalnum() and words(token) == [word])
     )
+
+
+def swapped(text: str, word: str, other: str) -> str:
+    """The text with every occurrence of one (folded) word replaced by another."""
+    return "".join(
+        other if token[0].isalnum() and words(token) == [word] else token
+        for token in _TOKENS.findall(text)
+    )
+
+
+def swap_gain(question: str, match: Match, scorer: Scorer) -> float:
+    """What the match gains when the question's one foreign word is swapped for the one word
+    of a taught wording the question lacks (0.0 unless they differ by one word each).
+
+    A near miss is often a taught question with one word changed for its sibling
+    ("Canarias" for "Baleares", "profesores" for "estudiantes", "abre" for "cierra"):
+    leaving it out lifts little, as siblings mean much the same to an embedder. Put the
+    taught word back in its place, though, and the question *becomes* the taught one:
+    its score jumps. A synonym swapped back ("vale" for "cuesta") changes little."""
+    asked = question_part(question)
+    vocabulary = Vocabulary([asked])
+    own = foreign_by_spelling(asked, match.texts)
+    if len(own) != 1:
+        return 0.0
+    variants = []
+    for wording in match.wordings:
+        lacking = [w for w in content_words(wording) if not vocabulary.spells(w)]
+        if len(lacking) == 1:
+            variants.append(swapped(asked, own[0], lacking[0]))
+    if not variants:
+        return 0.0
+    scores = scorer.scores_of(match.example_id, [asked, *variants])
+    if not scores:
+        return 0.0
+    return max(score - scores[0] for score in scores[1:])
 
 
 def lift(question: str, match: Match, scorer: Scorer) -> float:

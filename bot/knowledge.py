@@ -23,17 +23,18 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, MutableMapping, Sequence
+from contextlib import nullcontext
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from sqlalchemy.engine import Connection, Engine
 
-from bot import index_snapshot, store, vectors
+from bot import example_table, index_snapshot, store, vectors
 from bot.dense import DenseIndex
 from bot.embeddings import Embedder, EmbeddingError
+from bot.example_table import ExampleTable
 from bot.matching import Known, fuse
 from bot.retrieval import Index
 from bot.store import IndexRow
@@ -70,7 +71,8 @@ class Knowledge:
         self._restorable = snapshot is not None  # `rebuild` reads the database itself
         self.index = Index()
         self.dense = DenseIndex()
-        self.examples: dict[int, ExampleTexts] = {}
+        # A dict, or the snapshot's columns (`bot.example_table`) in a process started from it.
+        self.examples: MutableMapping[int, ExampleTexts] = {}
         self.watermark: datetime | None = None
         self.unembedded: set[int] = set()  # accepted, but no vectors yet: found by words only
         self._auto_embed = True  # a refresh embeds a few of those itself
@@ -91,11 +93,13 @@ class Knowledge:
                 # row committed before now, so in a burst of questions one read serves all.
                 return
             began = time.monotonic_ns()
-            if connection is not None:
-                self._refresh(connection)
-            else:
-                with self.engine.begin() as own:  # it may store a few vectors it made
-                    self._refresh(own)
+            first = index_snapshot.collector_paused() if self.watermark is None else nullcontext()
+            with first:  # the first look loads everything at once
+                if connection is not None:
+                    self._refresh(connection)
+                else:
+                    with self.engine.begin() as own:  # it may store a few vectors it made
+                        self._refresh(own)
             self._began = began  # only once it worked: a failed look serves nobody
 
     def _refresh(self, connection: Connection) -> None:
@@ -137,7 +141,7 @@ class Knowledge:
             "embedder": self._tag(),
             "stamp": stamp,
             "watermark": self.watermark,
-            "examples": _columns(self.examples),
+            "examples": example_table.columns(self.examples),
             "index": self.index,
             "dense": self.dense,
             "unembedded": self.unembedded,
@@ -149,7 +153,7 @@ class Knowledge:
         state = index_snapshot.load(self.snapshot, connection, embedder=self._tag())
         if state is None:
             return False
-        self.examples = _rows(state["examples"])
+        self.examples = ExampleTable(state["examples"])
         self.index = state["index"]
         self.dense = state["dense"]
         self.unembedded = state["unembedded"]
@@ -358,24 +362,3 @@ class Knowledge:
                     )
         found.sort(key=lambda known: (-known.score, known.example_id))
         return found[:k]
-
-
-# The snapshot keeps the examples as four columns: unpickling 100,000 dataclass instances
-# took ~0.9 s, four lists and a loop of constructor calls take a tenth of that.
-def _columns(examples: dict[int, ExampleTexts]) -> dict[str, list[Any]]:
-    found = list(examples.values())
-    return {
-        "id": [e.id for e in found],
-        "question": [e.question for e in found],
-        "answer": [e.answer for e in found],
-        "phrasings": [e.phrasings for e in found],
-    }
-
-
-def _rows(columns: dict[str, list[Any]]) -> dict[int, ExampleTexts]:
-    return {
-        key: ExampleTexts(key, question, answer, phrasings)
-        for key, question, answer, phrasings in zip(
-            columns["id"], columns["question"], columns["answer"], columns["phrasings"], strict=True
-        )
-    }

@@ -16,11 +16,19 @@ the lead over the runner-up tells the two apart well. What does is the *lift*
 spells; if the question then matches the example clearly better, that word is
 what the example does not answer ("Canary", "stolen", "PayPal").
 
+A near miss made of a taught question with one word changed for its sibling
+("¿Hacéis envíos a *Canarias*?" against "¿Hacéis envíos a Baleares?") lifts
+little, as siblings mean much the same to an embedder; swapped back, though,
+the question *becomes* the taught one and its score jumps: the *swap gain*
+(`bot.foreign.swap_gain`).
+
 - **answered**: the best clears `answer`, leads the best other answer by
-  `margin`, and no word lifts it by more than `lift` — said as the bot's own;
-- **transparent**: it clears `prompt` and no word lifts it by more than
-  `named_lift`, but not all of the above — the bot gives the answer naming the
-  question it answers ("Si te refieres a «…»: …"), so the person can tell;
+  `margin`, no word lifts it by more than `lift`, and no swap gains it more
+  than `swap` — said as the bot's own;
+- **transparent**: it clears `prompt`, no word lifts it by more than
+  `named_lift` and no swap gains it more than `swap`, but not all of the above
+  — the bot gives the answer naming the question it answers ("Si te refieres a
+  «…»: …"), so the person can tell;
 - **abstained**: otherwise — "I don't know that one yet".
 
 A question asked exactly as taught (up to case, accents and punctuation) is always
@@ -31,7 +39,7 @@ The numbers are calibrated with `bench/quality.py --calibrate` on
 `bench/data/quality.json` and checked on `bench/data/quality_holdout.json`
 (other facts, other kinds of near misses, written before the calibration);
 `none` (words only) has its own scale. Settings `RETRIEVAL_MIN_SCORE`,
-`ANSWER_MIN_SCORE`, `ANSWER_MIN_MARGIN`, `ANSWER_MAX_LIFT` override.
+`ANSWER_MIN_SCORE`, `ANSWER_MIN_MARGIN`, `ANSWER_MAX_LIFT`, `ANSWER_MAX_SWAP` override.
 """
 
 from __future__ import annotations
@@ -57,6 +65,7 @@ class Thresholds:
     margin: float  # how far it must lead the best *other* answer
     lift: float = 1.0  # the most one unknown word may lift it, to answer as its own
     named_lift: float = 1.0  # ... and to answer naming the question (else: abstain)
+    swap: float = 1.0  # the most swapping one word back may gain it (`bot.foreign.swap_gain`)
 
 
 CALIBRATED = {
@@ -65,10 +74,19 @@ CALIBRATED = {
     # at most 10% of near misses get any taught answer (an answer as the bot's own
     # counting double). The score bars barely matter there: 0.78-0.81 tie on that set
     # (an unrelated question scores ~0.8); the margin and the lift do the work.
-    "local": Thresholds(prompt=0.80, answer=0.80, margin=0.01, lift=0.005, named_lift=0.0),
+    # The swap bar and the named band's 0.0025 are set by hand, as never bluffing
+    # comes first: the calibration set has few one-word swaps, and there the pair
+    # costs one paraphrase of 176 for no near miss; on the two held-out sets it halves
+    # the near misses given an answer on one (17.5% -> 7.5%) and takes one of 40 off
+    # the other, for one paraphrase of 120 on each.
+    "local": Thresholds(
+        prompt=0.80, answer=0.80, margin=0.01, lift=0.005, named_lift=0.0025, swap=0.02
+    ),
     # An unknown embedding model: the same bars; calibrate yours with
     # `bench/quality.py --calibrate` and set the four settings.
-    "openai": Thresholds(prompt=0.80, answer=0.80, margin=0.01, lift=0.005, named_lift=0.0),
+    "openai": Thresholds(
+        prompt=0.80, answer=0.80, margin=0.01, lift=0.005, named_lift=0.0025, swap=0.02
+    ),
     # Words only: set by hand (its calibration answers almost nothing at all).
     "none": Thresholds(prompt=0.35, answer=0.6, margin=0.1),
 }
@@ -87,6 +105,7 @@ def thresholds_for(settings: Settings, *, dense: bool) -> Thresholds:
         named_lift=base.named_lift
         if settings.answer_max_lift is None
         else settings.answer_max_lift - (base.lift - base.named_lift),
+        swap=base.swap if settings.answer_max_swap is None else settings.answer_max_swap,
     )
 
 
@@ -111,9 +130,14 @@ class Known:
     phrasings: tuple[str, ...] = ()  # the other wordings a reviewer confirmed
 
     @property
+    def wordings(self) -> tuple[str, ...]:
+        """Every way the example's question was taught: as asked, and confirmed since."""
+        return (self.question, *self.phrasings)
+
+    @property
     def texts(self) -> tuple[str, ...]:
         """Everything the example says: its wordings and its answer."""
-        return (self.question, *self.phrasings, self.answer)
+        return (*self.wordings, self.answer)
 
 
 @dataclass(frozen=True)
@@ -129,13 +153,16 @@ def judge(
     *,
     foreign: Callable[[Known], list[str]] | None = None,
     lift: Callable[[Known], float] | None = None,
+    swap: Callable[[Known], float] | None = None,
 ) -> Verdict:
     """answered / transparent / abstained for these matches (best first).
 
     `foreign`: the question's words the best match never speaks of (words only,
     `bot.foreign`): any at all and the bot abstains rather than answer another
     question. `lift`: how much the best match gains when one of those words is
-    left out (with vectors, `bot.foreign.lift`)."""
+    left out (with vectors, `bot.foreign.lift`). `swap`: how much it gains when the
+    question's one such word is swapped for the one word of the taught question it
+    lacks (`bot.foreign.swap_gain`): asked only of a match that would be given."""
     if not matches or matches[0].score < thresholds.prompt:
         return Verdict(ReplyOutcome.abstained, None, 0.0)
     best = matches[0]
@@ -147,15 +174,16 @@ def judge(
     runner_up = next((m.score for m in matches[1:] if normal_form(m.answer) != same), None)
     margin = best.score - (thresholds.prompt if runner_up is None else runner_up)
     gained = lift(best) if lift is not None else 0.0
-    if (
+    own = (
         best.score >= thresholds.answer
         and margin >= thresholds.margin
         and gained <= thresholds.lift
-    ):
-        return Verdict(ReplyOutcome.answered, best, margin)
-    if gained <= thresholds.named_lift:
-        return Verdict(ReplyOutcome.transparent, best, margin)
-    return Verdict(ReplyOutcome.abstained, None, margin)
+    )
+    if not own and gained > thresholds.named_lift:
+        return Verdict(ReplyOutcome.abstained, None, margin)
+    if swap is not None and swap(best) > thresholds.swap:  # one word changed: another question
+        return Verdict(ReplyOutcome.abstained, None, margin)
+    return Verdict(ReplyOutcome.answered if own else ReplyOutcome.transparent, best, margin)
 
 
 def used_examples(matches: list[Known]) -> list[dict[str, float | int]]:

@@ -71,7 +71,9 @@ def _prepare(core: Core) -> None:
     if callable(ready):
         ready()
     # Last: a prompt that fits its budget is never counted (`tokens.at_most`), but usage
-    # figures are, when a backend reports none (the examples backend).
+    # figures are, when a backend reports none (the examples backend): with the flat
+    # table (`bot.bpe`), or tiktoken itself for a text in a script the table leaves to it.
+    tokens.table()
     tokens.encoding()
     _settle_the_heap()
 

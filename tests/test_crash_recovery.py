@@ -415,17 +415,18 @@ def test_a_telegram_update_delivered_again_after_the_crash_is_answered_once(
     assert {q.state for q in world.rows(Question)} == {QuestionState.posted}
 
 
-def test_an_answer_telegram_took_just_before_the_kill_is_not_posted_again(world: World) -> None:
-    """SIGKILL after Telegram took the answer (written into the placeholder) and before the
-    bot heard so and recorded the delivery: the next process delivers it again, into the
-    same message, and the person sees one answer (then the apology), never two."""
-    webhook = {
-        "TELEGRAM_WEBHOOK_URL": "https://bot.example/telegram/webhook",
-        "TELEGRAM_WEBHOOK_SECRET": HOOK_SECRET,
-    }
+WEBHOOK = {
+    "TELEGRAM_WEBHOOK_URL": "https://bot.example/telegram/webhook",
+    "TELEGRAM_WEBHOOK_SECRET": HOOK_SECRET,
+}
+
+
+def killed_once_telegram_took_the_answer(world: World) -> Question:
+    """`afina serve` SIGKILLed after Telegram took the answer (the call with its buttons)
+    and before the bot heard so; then started again. The question, as the kill left it."""
     world.model.release_chat()
     world.telegram.hold_answer(60)  # Telegram takes the answer; the bot waits to hear so
-    killed = world.start("serve", **webhook)
+    killed = world.start("serve", **WEBHOOK)
     world.listening(killed)
     world.post_update(message_update(private_chat(CUSTOMER), user(CUSTOMER), "Refills?"))
     assert world.telegram.wait_until(lambda fake: bool(answers_in(fake, CUSTOMER)), 60)
@@ -433,8 +434,15 @@ def test_an_answer_telegram_took_just_before_the_kill_is_not_posted_again(world:
     [question] = world.rows(Question)
     assert question.state == QuestionState.answered  # its delivery was never recorded
     world.telegram.hold_answer(0)
+    world.start("serve", **WEBHOOK)
+    return question
 
-    world.start("serve", **webhook)
+
+def test_an_answer_telegram_took_just_before_the_kill_is_not_posted_again(world: World) -> None:
+    """SIGKILL after Telegram took the answer (written into the placeholder) and before the
+    bot heard so and recorded the delivery: the next process delivers it again, into the
+    same message, and the person sees one answer (then the apology), never two."""
+    killed_once_telegram_took_the_answer(world)
     assert world.telegram.wait_until(lambda fake: len(fake.shown(CUSTOMER)) >= 2, 60)
     wait_for(
         lambda: {q.state for q in world.rows(Question)} == {QuestionState.posted}, 30, "posted"
@@ -443,6 +451,30 @@ def test_an_answer_telegram_took_just_before_the_kill_is_not_posted_again(world:
     taken, again = world.telegram.called("editMessageText")
     assert again["message_id"] == taken["message_id"] == str(answer.message_id)
     assert "not modified" in again.result["description"]
+
+
+def test_a_long_answer_delivered_again_after_a_kill_posts_no_part_twice(world: World) -> None:
+    """A two-part answer: SIGKILL after Telegram took its last part and before the delivery
+    was recorded. The next process writes both parts into the same two messages again, so
+    the chat reads the answer once: two parts, then the apology."""
+    paragraph = "Refills, step by step. " + "Bring the bottle, we weigh it and fill it. " * 50
+    long_answer = "\n\n".join(f"{n}. {paragraph.strip()}" for n in range(1, 3))
+    assert 4096 < len(long_answer) < 8000
+    world.model.reply(long_answer)
+    question = killed_once_telegram_took_the_answer(world)
+    assert len((question.placeholder_id or "").split(",")) == 2  # both parts' messages kept
+    assert world.telegram.wait_until(lambda fake: len(fake.shown(CUSTOMER)) >= 3, 60)
+    wait_for(
+        lambda: {q.state for q in world.rows(Question)} == {QuestionState.posted}, 30, "posted"
+    )
+    first, second, sorry = world.telegram.shown(CUSTOMER)
+    assert "\n\n".join((first["text"], second["text"])) == long_answer
+    assert not first.buttons and second.buttons and not sorry.buttons
+    assert sorry["text"].startswith("Sorry for the wait")
+    posted = [c["text"] for c in world.telegram.called("sendMessage") if c.chat_id == CUSTOMER]
+    assert posted[:2] == [PLACEHOLDER, "…"]  # every part went into a message posted before
+    edits = [c for c in world.telegram.called("editMessageText") if c.chat_id == CUSTOMER]
+    assert [e["message_id"] for e in edits] == [str(first.message_id), str(second.message_id)] * 2
 
 
 @contextmanager

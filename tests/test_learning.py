@@ -87,6 +87,29 @@ def test_a_near_miss_is_not_given_the_answer_it_is_near(core: Core) -> None:
     assert KIDS not in reply.text
 
 
+BALEARES = "Sí: enviamos a Baleares en 3–5 días laborables, por 12 €."
+
+
+def test_a_taught_question_with_one_word_changed_for_its_sibling_is_another_question(
+    core: Core,
+) -> None:
+    """`Canarias` for `Baleares` barely moves the score, and leaving it out lifts little (the
+    two mean much the same to an embedder); swapped back, the question *is* the taught one."""
+    taught = teach(core, "¿Hacéis envíos a Baleares?", BALEARES)
+    near = ask(core, "¿Hacéis envíos a Canarias?")
+    assert near.outcome == ReplyOutcome.abstained and BALEARES not in near.text
+    typo = ask(core, "¿Haceis envios a Balears?", chat="typo")
+    assert (typo.text, typo.outcome) == (BALEARES, ReplyOutcome.answered)
+    assert typo.used_examples[0]["id"] == taught
+
+
+def test_a_letter_typed_twice_is_still_the_word(core: Core) -> None:
+    taught = teach(core, "Can I bring my dog into the shop?", "Yes, dogs on a lead are welcome.")
+    reply = ask(core, "can i bring my dogg in the shop")
+    assert reply.outcome == ReplyOutcome.answered
+    assert reply.used_examples[0]["id"] == taught
+
+
 def test_a_question_about_something_else_gets_an_honest_dont_know(core: Core) -> None:
     teach(core, "Do you ship outside the EU?", SHIP_EU)
     teach(core, "Do you sell gift cards?", "Yes, from €20 to €300, valid for two years.")

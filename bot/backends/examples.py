@@ -14,7 +14,7 @@ from collections.abc import Callable
 from bot import tokens
 from bot.backends.base import ChatMessages, Completion, OnDelta
 from bot.config import Settings
-from bot.foreign import foreign_by_spelling, lift
+from bot.foreign import foreign_by_spelling, lift, swap_gain
 from bot.knowledge import Knowledge
 from bot.matching import Known, judge, thresholds_for, used_examples
 from bot.tables import ReplyOutcome
@@ -103,7 +103,12 @@ class ExamplesBackend:
         matches = self.knowledge.closest(question, k=CANDIDATES)
         thresholds = thresholds_for(self.settings, dense=self.knowledge.has_vectors)
         if self.knowledge.has_vectors:  # a word the example never spells is weighed by its lift
-            verdict = judge(matches, thresholds, lift=_lift(question, self.knowledge))
+            verdict = judge(
+                matches,
+                thresholds,
+                lift=_lift(question, self.knowledge),
+                swap=_swap(question, self.knowledge),
+            )
         else:  # words only: a word the example never spells is a word it does not answer
             verdict = judge(matches, thresholds, foreign=_foreign_by_spelling(question))
         if verdict.best is None:
@@ -128,6 +133,10 @@ class ExamplesBackend:
 
 def _lift(question: str, knowledge: Knowledge) -> Callable[[Known], float]:
     return lambda known: lift(question, known, knowledge)
+
+
+def _swap(question: str, knowledge: Knowledge) -> Callable[[Known], float]:
+    return lambda known: swap_gain(question, known, knowledge)
 
 
 def _foreign_by_spelling(question: str) -> Callable[[Known], list[str]]:

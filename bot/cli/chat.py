@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 import sys
 
@@ -67,9 +68,11 @@ def ask(
     from bot.messages import Incoming
 
     channel, user_id = parse_identity(speaker(user))
-    reply = core().responder.answer(
-        Incoming(channel=channel, chat_id=chat_id, user_id=user_id, text=text)
-    )
+    responder = core().responder
+    # One question, then the process ends: nothing it makes needs collecting, and the index
+    # loaded on the way (a few hundred thousand objects) would be scanned again and again.
+    gc.disable()
+    reply = responder.answer(Incoming(channel=channel, chat_id=chat_id, user_id=user_id, text=text))
     if as_json:
         payload = {
             "reply_id": reply.reply_id,

@@ -7,6 +7,7 @@ command imports what it uses inside its function. `tests/test_startup.py` holds 
 
 from __future__ import annotations
 
+import gc
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -23,9 +24,17 @@ errors = Console(stderr=True, highlight=False, soft_wrap=True)
 
 @cache
 def core() -> Core:
+    """The core, built once per process; then the command's own work, collector on.
+
+    `entry` paused the cyclic collector for start-up: everything made until now lives
+    as long as the process, so it is frozen (never scanned again) and collection resumes
+    for what the command makes from here on."""
     from bot.app import build_core
 
-    return build_core()
+    built = build_core()
+    gc.freeze()
+    gc.enable()
+    return built
 
 
 def port_option() -> int:

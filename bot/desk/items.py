@@ -9,7 +9,8 @@
 An answer has at most one item of its own (`reply:N`: a 👎 on a question already
 waiting as unanswered adds nothing), and a suggestion one per pending example
 (`example:N`). A reviewer who teaches an answer anywhere (👍 or ✏️ in place, the
-console, the CLI) settles that answer's item: it is marked handled, `resolved`.
+console, the CLI, or by approving a suggestion made on it) settles that answer's
+item: it is marked handled, `resolved`.
 The playground's answers are the reviewers' own tests and make no item.
 """
 
@@ -99,9 +100,12 @@ def _about(
 
 
 def after_review(session: Session, *, example: Example, reviewer: str, approved: bool) -> None:
-    """A pending suggestion approved or rejected outside the desk (`afina review -a`): its
-    item is handled too, so its cards stop asking."""
+    """A pending suggestion approved or rejected, on the desk or outside it (`afina review
+    -a`): its item is handled too, so its cards stop asking. Approved, it is a reviewer's
+    answer to the reply it came from: that reply's 👎 or unanswered item is settled too."""
     if example.id is not None:
         store_desk.resolve_suggestion(
             session, example_id=example.id, by=reviewer, approved=approved
         )
+    if approved and example.reply_id is not None:
+        store_desk.resolve_reply_items(session, reply_id=example.reply_id, by=reviewer, at=utcnow())

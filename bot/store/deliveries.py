@@ -13,14 +13,12 @@ from typing import Any
 
 from sqlalchemy import bindparam, delete, insert
 from sqlalchemy import select as sa_select
-from sqlalchemy.dialects.postgresql import insert as postgresql_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Connection
 from sqlmodel import col
 
+from bot.store.once import UPSERTING, dialect_insert
 from bot.tables import ProcessedEvent, utcnow
 
-_UPSERT_INSERTS: dict[str, Any] = {"sqlite": sqlite_insert, "postgresql": postgresql_insert}
 _MARK_PROCESSED: dict[str, Any] = {}  # per dialect, built on first use
 _FIND_PROCESSED = (
     sa_select(col(ProcessedEvent.id))
@@ -33,7 +31,7 @@ def mark_processed_on(connection: Connection, *, channel: str, event_key: str) -
     """Record a platform delivery; False if it was already handled (a retry)."""
     values = {"channel": channel, "event_key": event_key, "created_at": utcnow()}
     dialect = connection.dialect.name
-    if dialect not in _UPSERT_INSERTS:  # another database: read, then write
+    if dialect not in UPSERTING:  # another database: read, then write
         keys = {"channel": channel, "event_key": event_key}
         if connection.execute(_FIND_PROCESSED, keys).first() is not None:
             return False
@@ -42,7 +40,7 @@ def mark_processed_on(connection: Connection, *, channel: str, event_key: str) -
     statement = _MARK_PROCESSED.get(dialect)
     if statement is None:
         statement = (
-            _UPSERT_INSERTS[dialect](ProcessedEvent)
+            dialect_insert(dialect)(ProcessedEvent)
             .on_conflict_do_nothing(index_elements=["channel", "event_key"])
             .returning(col(ProcessedEvent.id))
         )

@@ -89,6 +89,20 @@ async def test_approving_a_suggestion_teaches_it(desk: Desk) -> None:
     assert BETTER in other["text"]
 
 
+async def test_approving_a_suggestion_settles_the_question_it_answers(desk: Desk) -> None:
+    _, answer = await desk.ask(CUSTOMER, "What is the zorblat club?")
+    await desk.suggest(CUSTOMER, answer, "Our members' club: 10% off everything.")
+    assert await desk.tick() == 2  # the unanswered question's card and the suggestion's
+    [suggestion] = [c for c in desk.cards() if labels(c) == ["Approve", "Edit", "Reject"]]
+    await desk.press(suggestion, "Approve")
+    await desk.until_slack(lambda: "Approved by" in card_text(desk.cards()[1]))
+    items = {item.kind: item for item in desk.rows(ReviewItem)}
+    assert items[ItemKind.unanswered].status == ItemStatus.handled
+    assert items[ItemKind.unanswered].handled_by == f"slack:{SLACK_REVIEWER}"
+    await desk.tick()  # the card that asked for an answer stops asking
+    await desk.until_slack(lambda: all(labels(c) == [] for c in desk.cards()))
+
+
 async def test_a_press_by_someone_who_is_not_a_reviewer_changes_nothing(desk: Desk) -> None:
     await desk.ask(CUSTOMER, "What is the zorblat club?")
     await desk.tick()

@@ -14,7 +14,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import timedelta
 from typing import Any, TypeVar
 
@@ -25,6 +25,9 @@ from telegram.error import BadRequest, NetworkError, RetryAfter, TelegramError
 from bot.channels.telegram.buttons import Keyboard, keyboard_kwargs
 
 logger = logging.getLogger(__name__)
+
+# Posts one more placeholder for a part of a long answer and keeps it; its message id.
+Reserve = Callable[[], Awaitable[int]]
 
 NOTICEABLE_S = 0.25  # an answer taking longer than this shows "typing…"
 TYPING_EVERY_S = 4.5  # Telegram shows "typing…" for 5 s per action
@@ -206,38 +209,46 @@ async def post_answer(
     keyboard: Keyboard | None,
     thread_id: int | None,
     reply_to: int | None,
-    into: int | None = None,
+    into: Sequence[int] = (),
+    reserve: Reserve | None = None,
 ) -> int:
     """Post the answer, split if needed, with the keyboard under the last part; the id of
-    that last message. `into`: a message posted before (the placeholder), which the first
-    part is written into, so that doing this again after a crash edits it instead of posting
-    the answer twice. Each part is sent again after a transient failure (`send_again`), so a
-    ready answer is never lost to a dropped connection."""
-    *first, last = split_text(text)
+    that last message. `into`: messages posted before (the placeholders), which the parts
+    are written into in order, so that doing this again after a crash edits them instead of
+    posting the answer twice. `reserve`: posts and keeps one more placeholder for a part
+    beyond those, before that part goes out. Each part is sent again after a transient
+    failure (`send_again`), so a ready answer is never lost to a dropped connection."""
+    parts = split_text(text)
     quote = ReplyParameters(reply_to, allow_sending_without_reply=True) if reply_to else None
+    standing = list(into)
     kept: list[int] = []
-
-    async def part(text: str, markup: dict[str, Any] | None) -> None:
-        nonlocal quote, into
-        if into is not None and await edit_again(bot, chat_id, into, text, markup):
-            kept.append(into)
-        else:
-            sent = await send_again(
-                lambda: bot.send_message(
-                    chat_id,
-                    text,
-                    message_thread_id=thread_id,
-                    reply_parameters=quote,
-                    api_kwargs=markup,
-                )
-            )
-            kept.append(sent.message_id)
-        quote = into = None
-
-    for text_part in first:
-        await part(text_part, None)
-    await part(last, keyboard_kwargs(keyboard))
+    for number, part in enumerate(parts, start=1):
+        markup = keyboard_kwargs(keyboard) if number == len(parts) else None
+        if len(standing) < number and reserve is not None and number > 1:
+            standing.append(await reserve())
+        target = standing[number - 1] if len(standing) >= number else None
+        if target is not None and await edit_again(bot, chat_id, target, part, markup):
+            kept.append(target)
+            continue
+        first = quote if number == 1 else None
+        kept.append(await _send_part(bot, chat_id, part, thread_id, first, markup))
     return kept[-1]
+
+
+async def _send_part(
+    bot: Bot,
+    chat_id: int,
+    text: str,
+    thread_id: int | None,
+    quote: ReplyParameters | None,
+    markup: dict[str, Any] | None,
+) -> int:
+    sent = await send_again(
+        lambda: bot.send_message(
+            chat_id, text, message_thread_id=thread_id, reply_parameters=quote, api_kwargs=markup
+        )
+    )
+    return int(sent.message_id)
 
 
 async def edit_again(

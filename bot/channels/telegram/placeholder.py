@@ -11,9 +11,10 @@ that already got through is "not modified", which counts as delivered. A crash
 between the placeholder's own send and the write of its id leaves at worst a
 stray placeholder above the answer, never a second answer.
 
-An answer longer than one message writes its first part into the placeholder and
-posts the rest after it: a crash after those later parts went out, before the
-delivery was recorded, can post them again (never the first part).
+An answer longer than one message writes its first part into the placeholder;
+each later part gets a placeholder of its own ("…"), kept with the first
+(`<chat>:<first>,<second>,…`) before that part is written into it, so a delivery
+repeated after a crash edits every part again and posts none twice.
 """
 
 from __future__ import annotations
@@ -27,13 +28,15 @@ from telegram.error import TelegramError
 
 from bot.channels.telegram.answering import edit_again, post_answer, send_again
 from bot.channels.telegram.buttons import Keyboard
-from bot.channels.telegram.records import platform_id
+from bot.channels.telegram.records import platform_id, platform_ids
 from bot.channels.telegram.texts import say_in
 
 logger = logging.getLogger(__name__)
 
-# Keeps the placeholder's platform id with the question (blocking or not, it is awaited).
+# Keeps the placeholders' platform id with the question (blocking or not, it is awaited).
 Record = Callable[[str], Awaitable[None]]
+KEPT = 255  # the stored ids' room (`question.placeholder_id`)
+MORE = "…"  # a later part's placeholder, written over at once
 
 
 class Place:
@@ -54,12 +57,20 @@ class Place:
         self.thread_id = thread_id
         self.quote = quote  # the question, quoted in a group (an edit keeps the quote)
         self.language = language
-        self.message_id = message_id_of(placeholder_id, chat_id)
+        self.message_ids = message_ids_of(placeholder_id, chat_id)  # one per part posted
+        self._record: Record | None = None
+
+    @property
+    def message_id(self) -> int | None:
+        """The first placeholder: where the answer starts."""
+        return self.message_ids[0] if self.message_ids else None
 
     async def hold(self, record: Record) -> None:
         """Post the placeholder (unless one stands already) and keep its id with the question
         before anything else is sent. When its id cannot be kept the placeholder is taken
-        down again and the error raised: an answer written into it could go out twice."""
+        down again and the error raised: an answer written into it could go out twice.
+        `record` also keeps the placeholders of a long answer's later parts."""
+        self._record = record
         if self.message_id is not None:
             return
         text = say_in(self.language, "placeholder")
@@ -76,7 +87,7 @@ class Place:
         except Exception:
             await self._take_down(sent.message_id)
             raise
-        self.message_id = sent.message_id
+        self.message_ids = [sent.message_id]
 
     async def answer(self, text: str, keyboard: Keyboard | None, *, late: bool = False) -> int:
         """Write the answer in (or post it, with no placeholder); after a wait, say sorry
@@ -88,7 +99,8 @@ class Place:
             keyboard=keyboard,
             thread_id=self.thread_id,
             reply_to=self.quote,
-            into=self.message_id,
+            into=self.message_ids,
+            reserve=self._reserve if self._record is not None and self.message_ids else None,
         )
         if late:
             sorry = say_in(self.language, "late")
@@ -99,6 +111,25 @@ class Place:
                 )
             )
         return answered
+
+    async def _reserve(self) -> int:
+        """A placeholder for one more part, kept with the others before the part goes out
+        (taken down again when it cannot be kept: the part is then sent as it is)."""
+        assert self._record is not None
+        sent = await send_again(
+            lambda: self.bot.send_message(self.chat_id, MORE, message_thread_id=self.thread_id)
+        )
+        ids = [*self.message_ids, sent.message_id]
+        kept = platform_ids(self.chat_id, ids)
+        if len(kept) > KEPT:
+            return int(sent.message_id)  # no room: this part alone could be posted twice
+        try:
+            await self._record(kept)
+        except Exception:
+            await self._take_down(sent.message_id)
+            raise
+        self.message_ids = ids
+        return int(sent.message_id)
 
     async def note(self, text: str) -> None:
         """Say `text` instead of an answer: in the placeholder if there is one."""
@@ -116,14 +147,15 @@ class Place:
             logger.warning("a placeholder was left in a chat: %s", type(exc).__name__)
 
 
-def message_id_of(placeholder_id: str | None, chat_id: int) -> int | None:
-    """The message id in a stored `<chat_id>:<message_id>`, if it is this chat's."""
+def message_ids_of(placeholder_id: str | None, chat_id: int) -> list[int]:
+    """The message ids in a stored `<chat_id>:<id>[,<id>…]`, if they are this chat's."""
     if not placeholder_id:
-        return None
-    chat, _, message = placeholder_id.rpartition(":")
-    if chat != str(chat_id) or not message.isdigit():
-        return None
-    return int(message)
+        return []
+    chat, _, messages = placeholder_id.rpartition(":")
+    ids = messages.split(",")
+    if chat != str(chat_id) or not all(i.isdigit() for i in ids):
+        return []
+    return [int(i) for i in ids]
 
 
 def blocking_record(function: Callable[[str], None]) -> Record:

@@ -26,6 +26,11 @@ def platform_id(chat_id: int, message_id: int) -> str:
     return f"{chat_id}:{message_id}"
 
 
+def platform_ids(chat_id: int, message_ids: list[int]) -> str:
+    """Several messages of one chat, in order (a long answer's placeholders)."""
+    return f"{chat_id}:{','.join(map(str, message_ids))}"
+
+
 def delivered(core: Core, *, answer: Answer, chat_id: int, message_id: int) -> None:
     """Telegram has the answer: its question is done, and the message maps to its reply."""
     core.questions.posted(
