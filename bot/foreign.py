@@ -177,12 +177,7 @@ def swap_gain(question: str, match: Match, scorer: Scorer) -> float:
         lacking = [w for w in content_words(wording) if not vocabulary.spells(w)]
         if len(lacking) == 1:
             variants.append(swapped(asked, own[0], lacking[0]))
-    if not variants:
-        return 0.0
-    scores = scorer.scores_of(match.example_id, [asked, *variants])
-    if not scores:
-        return 0.0
-    return max(score - scores[0] for score in scores[1:])
+    return _most_gained(asked, variants, match, scorer)
 
 
 def lift(question: str, match: Match, scorer: Scorer) -> float:
@@ -190,6 +185,11 @@ def lift(question: str, match: Match, scorer: Scorer) -> float:
     asked = question_part(question)
     variants = [without(asked, w) for w in foreign_by_spelling(asked, match.texts)]
     variants = [v for v in variants if content_words(v)]
+    return _most_gained(asked, variants, match, scorer)
+
+
+def _most_gained(asked: str, variants: list[str], match: Match, scorer: Scorer) -> float:
+    """How much better the best variant of the question matches than the question itself."""
     if not variants:
         return 0.0
     scores = scorer.scores_of(match.example_id, [asked, *variants])
