@@ -184,7 +184,11 @@ def to_blob(vector: np.ndarray) -> bytes:
 
 def from_blobs(blobs: Sequence[bytes]) -> np.ndarray:
     """Stored vectors back as one float32 matrix, in one pass over one buffer."""
+    return as_stored(blobs).astype(np.float32)
+
+
+def as_stored(blobs: Sequence[bytes]) -> np.ndarray:
+    """Stored vectors as one float16 matrix, as stored (no conversion yet)."""
     if not blobs:
-        return np.zeros((0, 0), dtype=np.float32)
-    flat = np.frombuffer(b"".join(blobs), dtype=np.float16)
-    return flat.reshape(len(blobs), -1).astype(np.float32)
+        return np.zeros((0, 0), dtype=np.float16)
+    return np.frombuffer(b"".join(blobs), dtype=np.float16).reshape(len(blobs), -1)

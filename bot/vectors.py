@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection
 
 from bot import store
 from bot.dense import mixed_columns, row_vectors
-from bot.embeddings import Embedder, from_blobs, text_hash, to_blob
+from bot.embeddings import Embedder, as_stored, from_blobs, text_hash, to_blob
 from bot.store import VectorRow
 
 logger = logging.getLogger(__name__)
@@ -127,7 +127,6 @@ def bulk_rows(
             answer_of_row.append(len(answer_blobs) - 1)
     if not keys:
         return np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=np.float32), missing
-    wordings = np.frombuffer(b"".join(wording_blobs), dtype=np.float16).reshape(len(keys), -1)
-    answers = np.frombuffer(b"".join(answer_blobs), dtype=np.float16).reshape(len(answer_blobs), -1)
+    wordings, answers = as_stored(wording_blobs), as_stored(answer_blobs)
     columns = mixed_columns(wordings, answers, np.asarray(answer_of_row))
     return np.asarray(keys, dtype=np.int64), columns, missing
