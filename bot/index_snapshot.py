@@ -66,9 +66,12 @@ class Stamp:
 def stamp_on(connection: Connection, *, upto_id: int | None = None) -> Stamp:
     """The count of examples (up to `upto_id`), the highest id, and that row's creation time."""
     query = select(func.count(), func.max(col(Example.id))).select_from(Example)
-    if upto_id is not None:
-        query = query.where(col(Example.id) <= upto_id)
+    # Counting the whole table reads its smallest index (SQLite: ~3 ms at 50,000 rows);
+    # counting up to an id walks the table itself (~90 ms), so it is done only when rows
+    # were added past that id.
     count, max_id = connection.execute(query).one()
+    if upto_id is not None and max_id is not None and max_id > upto_id:
+        count, max_id = connection.execute(query.where(col(Example.id) <= upto_id)).one()
     created = None
     if max_id is not None:
         created = connection.execute(

@@ -79,6 +79,10 @@ class Knowledge:
         self._lock = threading.Lock()
         self._began = 0  # when the last finished look at the database began (monotonic ns)
         self._queries: OrderedDict[str, np.ndarray | None] = OrderedDict()
+        # Bumped by every change to what `closest` searches (always under `_lock`), so the
+        # prompt and the examples backend, asking the same question, search only once.
+        self._generation = 0
+        self._last_search: tuple[str, int, int, list[Known]] | None = None
 
     def refresh(self, connection: Connection | None = None) -> None:
         """Take in the examples changed since the last look.
@@ -123,6 +127,8 @@ class Knowledge:
             self._apply(connection, changed)
             if len(self.index.delta.keys) > COMPACT_AFTER:
                 self.index.compact()
+        if first or changed:
+            self._generation += 1
         settled = horizon if newest is None else min(newest, horizon)
         self.watermark = settled if self.watermark is None else max(self.watermark, settled)
         if covered is not None and len(self.examples) >= self.snapshot_min:
@@ -272,12 +278,14 @@ class Knowledge:
                 for key, rows in made.items():
                     self.dense.add(key, vectors.index_rows(rows))
                     self.unembedded.discard(key)
+                self._generation += 1
         return len(todo)
 
     def rebuild(self) -> int:
         """Drop everything and read all accepted examples again; returns how many."""
         with self._lock:
             self._began = 0
+            self._generation += 1
             self._restorable = False
             self.index = Index()
             self.dense = DenseIndex()
@@ -325,6 +333,11 @@ class Knowledge:
         """The `k` best accepted examples for a question, best first, by fused score."""
         if k <= 0:
             return []
+        with self._lock:
+            last = self._last_search
+            generation = self._generation
+            if last is not None and last[:3] == (question, k, generation):
+                return [known for known in last[3] if known.score >= min_score][:k]
         # Words only until some vectors are there (a new embedder before `afina embed`).
         vector = self.query_vector(question) if self.has_vectors else None
         with self._lock:
@@ -344,21 +357,21 @@ class Knowledge:
                     continue
                 words = lexical.of(key)
                 score = fuse(dense.get(key, 0.0) if vector is not None else None, words)
-                if score >= min_score:
-                    exact = any(
-                        normal_form(text) == asked
-                        for text in (example.question, *example.phrasings)
+                exact = any(
+                    normal_form(text) == asked for text in (example.question, *example.phrasings)
+                )
+                found.append(
+                    Known(
+                        key,
+                        example.question,
+                        example.answer,
+                        score,
+                        words,
+                        exact,
+                        example.phrasings,
                     )
-                    found.append(
-                        Known(
-                            key,
-                            example.question,
-                            example.answer,
-                            score,
-                            words,
-                            exact,
-                            example.phrasings,
-                        )
-                    )
-        found.sort(key=lambda known: (-known.score, known.example_id))
-        return found[:k]
+                )
+            found.sort(key=lambda known: (-known.score, known.example_id))
+            if self._generation == generation:  # else it may have searched without vectors
+                self._last_search = (question, k, generation, found)
+        return [known for known in found if known.score >= min_score][:k]
