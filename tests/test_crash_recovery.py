@@ -315,6 +315,29 @@ def test_a_redelivery_after_the_crash_is_answered_once_after_an_apology(world: W
     core.engine.dispose()
 
 
+def test_a_process_killed_after_its_apology_leaves_the_thread_one_apology(world: World) -> None:
+    """Killed mid-answer, then the next process killed too, after its apology went out and
+    while its model answered: the third says sorry no more and answers once."""
+    quick = {"RECOVER_AFTER_S": "2"}
+    first = world.start("slack", **quick)
+    world.listening(first)
+    asked = world.mention("do you sell refills?")
+    world.model.wait_answering(1)
+    first.kill()
+    second = world.start("slack", **quick)  # its recovery says sorry, then asks the model
+    said_sorry = lambda: [m.text for m in thread_of(world.slack, asked)] == [SORRY_LATE]  # noqa: E731
+    world.slack.wait(said_sorry, 60)
+    world.model.wait_answering(2)
+    second.kill()
+    world.model.release_chat()
+    world.start("slack", **quick)
+    world.slack.wait_answered(1, timeout=90)
+    answered_once_after_sorry(world.slack, asked)
+    wait_for(
+        lambda: {q.state for q in world.rows(Question)} == {QuestionState.posted}, 30, "posted"
+    )
+
+
 def test_two_processes_recovering_at_once_answer_each_question_once(world: World) -> None:
     asked = killed_with_questions(world, 6)
     cores = [build_core(world.settings()) for _ in range(2)]

@@ -30,6 +30,22 @@ def text_blocks(text: str) -> list[Block]:
     return [{"type": "markdown", "text": text}]
 
 
+def late_blocks(text: str, question_id: int) -> list[Block]:
+    """The apology before a late answer, marked with its question so a delivery repeated
+    after a crash finds it in the thread (a `markdown` block keeps no block_id)."""
+    return [
+        {
+            "type": "section",
+            "block_id": late_id(question_id),
+            "text": {"type": "mrkdwn", "text": text},
+        }
+    ]
+
+
+def late_id(question_id: int) -> str:
+    return f"afina_late_{question_id}"
+
+
 def controls(reply_id: int, *, ok: bool = True) -> list[Block]:
     """👍 / 👎 / ✏️ Correct for one reply; an error notice gets only Correct (nothing to rate)."""
     blocks: list[Block] = []
