@@ -132,6 +132,14 @@ def test_a_shaky_match_names_the_question_it_answers(make_settings: object) -> N
         assert reply.outcome == ReplyOutcome.transparent
         answer = "Sí, en 3–5 días laborables, por 12 €."
         assert reply.text == f"Si te refieres a «¿Hacéis envíos a Baleares?»: {answer}"
+        # A customer's question names them: the next person sees it without their data.
+        teach(core, "Soy Marta Ruiz, 612 345 678: ¿vendéis cascos de bici?", "Sí, desde 39 €.")
+        named = ask(core, "¿Tenéis cascos para la bici?", chat="cascos")
+        assert named.outcome == ReplyOutcome.transparent
+        assert (
+            named.text
+            == "Si te refieres a «Soy [NAME], [PHONE]: ¿vendéis cascos de bici?»: Sí, desde 39 €."
+        )
     finally:
         core.engine.dispose()
 
@@ -278,3 +286,18 @@ def test_a_thumbs_up_on_an_error_notice_teaches_nothing(
         assert outcome.result == Result.nothing
     finally:
         core.engine.dispose()
+
+
+def test_a_dont_know_points_to_the_nearest_taught_question_without_its_answer_or_who_asked(
+    core: Core,
+) -> None:
+    gift = "Yes: gift cards from 20 euros, sold at the front desk and online."
+    teach(core, "Hi, I'm Ana (ana.garcia@example.com): do you have gift cards for the gym?", gift)
+    reply = ask(core, "Can I buy a gift voucher for the climbing gym?")
+    assert (reply.outcome, reply.used_examples) == (ReplyOutcome.abstained, [])
+    assert "The nearest I was taught is “Hi, I'm [NAME] ([EMAIL]): do you have gift cards" in (
+        reply.text
+    )
+    assert "Ana" not in reply.text and "ana.garcia" not in reply.text and gift not in reply.text
+    unrelated = ask(core, "What's the weather like tomorrow?", chat="weather")
+    assert unrelated.outcome == ReplyOutcome.abstained and "nearest" not in unrelated.text

@@ -10,6 +10,7 @@ doesn't know yet and how to teach it, in the person's language.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from bot import tokens
 from bot.backends.base import ChatMessages, Completion, OnDelta
@@ -19,6 +20,9 @@ from bot.knowledge import Knowledge
 from bot.matching import Known, judge, thresholds_for, used_examples
 from bot.tables import ReplyOutcome
 from bot.text import words
+
+if TYPE_CHECKING:
+    from tuning.redaction.redactor import Redactor
 
 CANDIDATES = 4
 _SPANISH = {
@@ -55,15 +59,17 @@ _SPANISH = {
 }
 
 UNKNOWN_EN = (
-    "I don't know that one yet{flourish}: I only answer from what the team has taught me. "
+    "I don't know that one yet{flourish}: I only answer from what the team has taught me.{nearest} "
     "If you know the answer, correct this reply (✏️, or /fix in the terminal) and I'll use it "
     "from the next question on."
 )
 UNKNOWN_ES = (
-    "Eso todavía no lo sé{flourish}: solo respondo con lo que el equipo me ha enseñado. "
+    "Eso todavía no lo sé{flourish}: solo respondo con lo que el equipo me ha enseñado.{nearest} "
     "Si sabes la respuesta, corrige este mensaje (✏️, o /fix en la terminal) y la usaré "
     "desde la próxima pregunta."
 )
+NEAREST_EN = " The nearest I was taught is “{question}”: ask me that if it's what you mean."
+NEAREST_ES = " Lo más cercano que me han enseñado es «{question}»: pregúntamelo así si es eso."
 IF_YOU_MEAN_EN = "If you mean “{question}”: {answer}"
 IF_YOU_MEAN_ES = "Si te refieres a «{question}»: {answer}"
 
@@ -77,16 +83,20 @@ def looks_spanish(text: str) -> bool:
     )
 
 
-def unknown(question: str, voice: str) -> str:
-    """The honest "don't know", with the voice's own plant only if the voice uses one."""
+def unknown(question: str, voice: str, nearest: str | None = None) -> str:
+    """The honest "don't know", with the voice's own plant only if the voice uses one, and
+    the nearest taught question (never its answer) when there is one clearly nearest."""
     flourish = next((f" {mark}" for mark in ("🌱", "🌿") if mark in voice), "")
-    template = UNKNOWN_ES if looks_spanish(question) else UNKNOWN_EN
-    return template.format(flourish=flourish)
+    spanish = looks_spanish(question)
+    pointer = ""
+    if nearest is not None:
+        pointer = (NEAREST_ES if spanish else NEAREST_EN).format(question=nearest)
+    return (UNKNOWN_ES if spanish else UNKNOWN_EN).format(flourish=flourish, nearest=pointer)
 
 
-def naming(question: str, known: Known) -> str:
+def naming(question: str, taught: str, answer: str) -> str:
     template = IF_YOU_MEAN_ES if looks_spanish(question) else IF_YOU_MEAN_EN
-    return template.format(question=known.question.strip(), answer=known.answer)
+    return template.format(question=taught, answer=answer)
 
 
 class ExamplesBackend:
@@ -95,6 +105,16 @@ class ExamplesBackend:
     def __init__(self, knowledge: Knowledge, settings: Settings) -> None:
         self.knowledge = knowledge
         self.settings = settings
+        self._redactor: Redactor | None = None
+
+    def _shown(self, known: Known) -> str:
+        """A taught question as another person may see it: a customer asked it, so their
+        name, phone or e-mail in it is taken out, as in a training file (`tuning.redaction`)."""
+        if self._redactor is None:
+            from tuning.redaction.redactor import Redactor
+
+            self._redactor = Redactor.for_settings(self.settings, self.settings.voice())
+        return " ".join(self._redactor(known.question).split())
 
     def complete(
         self, messages: ChatMessages, *, model: str, on_delta: OnDelta | None = None
@@ -112,12 +132,14 @@ class ExamplesBackend:
         else:  # words only: a word the example never spells is a word it does not answer
             verdict = judge(matches, thresholds, foreign=_foreign_by_spelling(question))
         if verdict.best is None:
-            text = unknown(question, self.settings.voice())
+            nearest = None if verdict.nearest is None else self._shown(verdict.nearest)
+            text = unknown(question, self.settings.voice(), nearest)
             used: list[Known] = []
         elif verdict.outcome == ReplyOutcome.answered:
             text, used = verdict.best.answer, [verdict.best]
         else:
-            text, used = naming(question, verdict.best), [verdict.best]
+            taught = self._shown(verdict.best)
+            text, used = naming(question, taught, verdict.best.answer), [verdict.best]
         if on_delta is not None:
             for piece in _pieces(text):
                 on_delta(piece)
