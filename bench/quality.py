@@ -19,6 +19,8 @@ unseen words dropped, one threshold) in the same run, for each set:
   right named answer too (the person gets the answer and sees which question it is);
 - top-1 / top-3: the right example ranked first / in the first three (the few-shot prompt
   of a real model), and "in prompt": among the examples that clear the prompt threshold;
+- of the paraphrases given "don't know", those whose reply names their own taught
+  question as the nearest one (the person can ask it as taught);
 
 each split by kind and language (and near misses by kind where the set names them).
 Three sets: `bench/data/quality.json` (Pedalea, a bike shop) calibrates; the held-out
@@ -83,6 +85,7 @@ class Result:
     in_prompt: list[int] = field(default_factory=list)  # fact indexes in the prompt
     lift: float = 0.0  # what the best candidate gains without one foreign word
     swap: float = 0.0  # ... and with its one foreign word swapped for the taught one
+    pointed: int | None = None  # abstained: the fact whose question the "don't know" names
 
 
 def other(lang: str) -> str:
@@ -141,7 +144,11 @@ def ask_all(core: Core, queries: list[Query], taught: dict[int, int]) -> list[Re
             assert row is not None
             used = taught.get(int(row.used_examples[0]["id"])) if row.used_examples else None
             outcome = str(row.outcome)
+            said = row.text
         candidates = core.knowledge.closest(query.text, k=max(CANDIDATES, 3))
+        pointed = None  # what the person reads: the nearest taught question, named
+        if outcome == "abstained" and candidates and candidates[0].question in said:
+            pointed = taught.get(candidates[0].example_id)
         in_prompt = [
             taught[c.example_id]
             for c in candidates[: core.settings.retrieval_k]
@@ -149,7 +156,7 @@ def ask_all(core: Core, queries: list[Query], taught: dict[int, int]) -> list[Re
         ]
         gained = lift(query.text, candidates[0], core.knowledge) if candidates else 0.0
         swap = swap_gain(query.text, candidates[0], core.knowledge) if candidates else 0.0
-        results.append(Result(outcome, used, candidates, in_prompt, gained, swap))
+        results.append(Result(outcome, used, candidates, in_prompt, gained, swap, pointed))
     return results
 
 
@@ -203,6 +210,8 @@ class Figures:
     miss_own: int = 0
     miss_named: int = 0
     misses: int = 0
+    abstained: int = 0  # paraphrases given "don't know"
+    pointed_right: int = 0  # ... that named their own taught question as the nearest
 
     @property
     def right(self) -> int:
@@ -227,6 +236,8 @@ def figures(
         f.top1 += ranked[:1] == [query.fact]
         f.top3 += query.fact in ranked[:3]
         f.in_prompt += query.fact in result.in_prompt
+        f.abstained += result.outcome == "abstained"
+        f.pointed_right += result.outcome == "abstained" and result.pointed == query.fact
         if query.kind == "other_language":
             f.other_lang += 1
             f.other_lang_right += right
@@ -240,6 +251,7 @@ def line(f: Figures) -> str:
         f" · near misses given a taught answer {pct(f.miss_own + f.miss_named, f.misses)}"
         f" [own {f.miss_own}, named {f.miss_named}] · top-1 {pct(f.top1, f.paraphrases)}"
         f" top-3 {pct(f.top3, f.paraphrases)} in prompt {pct(f.in_prompt, f.paraphrases)}"
+        f" · don't-knows naming the right question {pct(f.pointed_right, f.abstained)}"
     )
 
 
@@ -303,7 +315,10 @@ def rejudge(results: list[Result], thresholds: Thresholds, ids: dict[int, int]) 
         )
         used = ids.get(verdict.best.example_id) if verdict.best else None
         prompt = [ids.get(c.example_id, -1) for c in r.candidates if c.score >= thresholds.prompt]
-        out.append(Result(verdict.outcome.value, used, r.candidates, prompt, r.lift, r.swap))
+        pointed = ids.get(verdict.nearest.example_id) if verdict.nearest else None
+        out.append(
+            Result(verdict.outcome.value, used, r.candidates, prompt, r.lift, r.swap, pointed)
+        )
     return out
 
 
