@@ -32,8 +32,8 @@ the question *becomes* the taught one and its score jumps: the *swap gain*
 - **abstained**: otherwise — "I don't know that one yet". When the best still clears
   `prompt` and leads the best other answer by `margin`, the abstention names it as
   the nearest thing taught (`Verdict.nearest`), without its answer: most paraphrases
-  the lift holds back are pointed at their own question that way (53-73% on the three
-  sets of `bench/data`), and the person can ask it as taught.
+  the lift holds back are pointed at their own question that way (53-74% on the three
+  sets of `bench/data`), and a yes gets its answer (`bot.confirming`).
 
 A question asked exactly as taught (up to case, accents and punctuation) is always
 answered as the bot's own.

@@ -301,3 +301,25 @@ def test_a_dont_know_points_to_the_nearest_taught_question_without_its_answer_or
     assert "Ana" not in reply.text and "ana.garcia" not in reply.text and gift not in reply.text
     unrelated = ask(core, "What's the weather like tomorrow?", chat="weather")
     assert unrelated.outcome == ReplyOutcome.abstained and "nearest" not in unrelated.text
+
+
+def test_a_yes_to_the_question_a_dont_know_named_gets_its_answer(core: Core) -> None:
+    gift = "Yes: gift cards from 20 euros, sold at the front desk and online."
+    taught = teach(core, "Hi, I'm Ana (ana@example.com): do you have gift cards for the gym?", gift)
+    asked = ask(core, "¿Tenéis tarjetas regalo para el rocódromo?", chat="es")
+    assert "dime que sí si es eso" in asked.text
+    yes = ask(core, "Sí, eso", chat="es")
+    assert (yes.text, yes.outcome) == (gift, ReplyOutcome.answered)
+    assert yes.used_examples[0]["id"] == taught
+    ask(core, "Can I buy a gift voucher for the climbing gym?", chat="no")
+    no = ask(core, "no", chat="no")
+    assert no.outcome == ReplyOutcome.abstained and gift not in no.text
+    out_of_the_blue = ask(core, "yes", chat="fresh")  # nothing was named in this chat
+    assert out_of_the_blue.outcome == ReplyOutcome.abstained
+    # A reviewer's 👍 on it adds what the person first asked, not their "yes".
+    assert yes.id is not None
+    said = feedback(core, yes.id, FeedbackKind.approve)
+    assert "«¿Tenéis tarjetas regalo para el rocódromo?» now gets the answer" in said
+    again = ask(core, "¿Tenéis tarjetas regalo para el rocódromo?", chat="again")
+    assert (again.text, again.outcome) == (gift, ReplyOutcome.answered)
+    assert ask(core, "sí", chat="si").outcome == ReplyOutcome.abstained

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from bot import tokens
+from bot import confirming, tokens
 from bot.backends.base import ChatMessages, Completion, OnDelta
 from bot.config import Settings
 from bot.foreign import foreign_by_spelling, lift, swap_gain
@@ -68,8 +68,6 @@ UNKNOWN_ES = (
     "Si sabes la respuesta, corrige este mensaje (✏️, o /fix en la terminal) y la usaré "
     "desde la próxima pregunta."
 )
-NEAREST_EN = " The nearest I was taught is “{question}”: ask me that if it's what you mean."
-NEAREST_ES = " Lo más cercano que me han enseñado es «{question}»: pregúntamelo así si es eso."
 IF_YOU_MEAN_EN = "If you mean “{question}”: {answer}"
 IF_YOU_MEAN_ES = "Si te refieres a «{question}»: {answer}"
 
@@ -88,10 +86,8 @@ def unknown(question: str, voice: str, nearest: str | None = None) -> str:
     the nearest taught question (never its answer) when there is one clearly nearest."""
     flourish = next((f" {mark}" for mark in ("🌱", "🌿") if mark in voice), "")
     spanish = looks_spanish(question)
-    pointer = ""
-    if nearest is not None:
-        pointer = (NEAREST_ES if spanish else NEAREST_EN).format(question=nearest)
-    return (UNKNOWN_ES if spanish else UNKNOWN_EN).format(flourish=flourish, nearest=pointer)
+    named = "" if nearest is None else confirming.pointer(nearest, spanish=spanish)
+    return (UNKNOWN_ES if spanish else UNKNOWN_EN).format(flourish=flourish, nearest=named)
 
 
 def naming(question: str, taught: str, answer: str) -> str:
@@ -120,6 +116,9 @@ class ExamplesBackend:
         self, messages: ChatMessages, *, model: str, on_delta: OnDelta | None = None
     ) -> Completion:
         question = next((str(m["content"]) for m in reversed(messages) if m["role"] == "user"), "")
+        confirmed = self._confirmed(messages)
+        if confirmed is not None:  # "yes" to the question a don't-know named: its answer
+            return self._completion(messages, model, on_delta, confirmed.answer, [confirmed])
         matches = self.knowledge.closest(question, k=CANDIDATES)
         thresholds = thresholds_for(self.settings, dense=self.knowledge.has_vectors)
         if self.knowledge.has_vectors:  # a word the example never spells is weighed by its lift
@@ -140,6 +139,17 @@ class ExamplesBackend:
         else:
             taught = self._shown(verdict.best)
             text, used = naming(question, taught, verdict.best.answer), [verdict.best]
+        return self._completion(messages, model, on_delta, text, used, verdict.outcome)
+
+    def _completion(
+        self,
+        messages: ChatMessages,
+        model: str,
+        on_delta: OnDelta | None,
+        text: str,
+        used: list[Known],
+        outcome: ReplyOutcome = ReplyOutcome.answered,
+    ) -> Completion:
         if on_delta is not None:
             for piece in _pieces(text):
                 on_delta(piece)
@@ -148,8 +158,21 @@ class ExamplesBackend:
             model_id=model,
             prompt_tokens=tokens.count_messages(messages),
             completion_tokens=tokens.count(text),
-            outcome=verdict.outcome.value,
+            outcome=outcome.value,
             used_examples=used_examples(used),
+        )
+
+    def _confirmed(self, messages: ChatMessages) -> Known | None:
+        """The example whose question the previous reply named as the nearest, when the
+        person now says yes to it (`bot.confirming`); None otherwise."""
+        said = confirming.confirmed([m for m in messages if m["role"] != "system"])
+        if said is None:
+            return None
+        named = said[0]
+        # Shown redacted: the example is the candidate that reads the same once redacted.
+        return next(
+            (m for m in self.knowledge.closest(named, k=CANDIDATES) if self._shown(m) == named),
+            None,
         )
 
 
