@@ -141,3 +141,33 @@ def test_the_warm_up_loads_what_answering_needs_without_asking_the_model_or_writ
 
 
 TABLES = ("conversation", "message", "reply")
+
+
+REDACTOR_PROBE = """
+import json, sys
+from bot.app import build_core
+
+core = build_core()
+before = "tuning.redaction.redactor" in sys.modules
+core.warm_up().join(timeout=300)
+print(json.dumps({"before": before, "after": "tuning.redaction.redactor" in sys.modules}))
+"""
+
+
+def test_the_warm_up_readies_the_redaction_of_shown_questions_for_the_offline_backend(
+    tmp_path: Path,
+) -> None:
+    # The examples backend shows a taught question redacted (a "don't know" naming the
+    # nearest, a transparent answer): its redactor takes 0.3-0.7 s to build.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI")}
+    env |= {"AFINA_HOME": str(tmp_path / "home"), "DATABASE_URL": f"sqlite:///{tmp_path}/r.db"}
+    done = subprocess.run(
+        [sys.executable, "-c", REDACTOR_PROBE],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    assert json.loads(done.stdout.splitlines()[-1]) == {"before": False, "after": True}
