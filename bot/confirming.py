@@ -44,7 +44,9 @@ def says_yes(text: str) -> bool:
 
 def confirmed(turns: Sequence[dict[str, Any]]) -> tuple[str, str] | None:
     """(the question named, the question first asked) when the last turn says yes to the
-    reply before it that named one; None otherwise. `turns`: user and assistant turns."""
+    reply before it that named one; None otherwise. `turns`: user and assistant turns
+    (someone else's, named turns, are left out: a message the person replies to)."""
+    turns = [turn for turn in turns if not turn.get("name")]
     if not turns or turns[-1]["role"] != "user" or not says_yes(str(turns[-1]["content"])):
         return None
     if len(turns) < 3 or turns[-2]["role"] != "assistant" or turns[-3]["role"] != "user":

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 
 from bot.app import Core, build_core
 from bot.config import Settings
+from bot.confirming import confirmed
 from bot.db import session_scope
 from bot.feedback import Result, give
 from bot.messages import Incoming
@@ -323,3 +324,15 @@ def test_a_yes_to_the_question_a_dont_know_named_gets_its_answer(core: Core) -> 
     again = ask(core, "¿Tenéis tarjetas regalo para el rocódromo?", chat="again")
     assert (again.text, again.outcome) == (gift, ReplyOutcome.answered)
     assert ask(core, "sí", chat="si").outcome == ReplyOutcome.abstained
+
+
+def test_a_yes_is_read_past_someone_elses_message_it_replies_to() -> None:
+    named = "I don't know that one yet. The nearest I was taught is “Do you have gift cards?”: "
+    turns = [
+        {"role": "user", "content": "Can I buy a voucher?"},
+        {"role": "assistant", "content": named + "say yes if that's what you mean."},
+        {"role": "user", "name": "Bob", "content": "we want one too"},  # quoted, not theirs
+        {"role": "user", "content": "yes please"},
+    ]
+    assert confirmed(turns) == ("Do you have gift cards?", "Can I buy a voucher?")
+    assert confirmed([*turns[:-1], {"role": "user", "content": "yes, and in red?"}]) is None
