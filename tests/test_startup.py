@@ -15,6 +15,7 @@ import sqlite3
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 from tests.support.openai_server import FakeOpenAI
 
@@ -108,6 +109,20 @@ print(json.dumps({"before": before, "after": loaded(), "same": core.warm_up() is
 """
 
 
+def probed(script: str, env: dict[str, str]) -> Any:
+    """What a probe script printed last (JSON), run in a fresh interpreter."""
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    return json.loads(done.stdout.splitlines()[-1])
+
+
 def test_the_warm_up_loads_what_answering_needs_without_asking_the_model_or_writing(
     tmp_path: Path, fake_openai: FakeOpenAI
 ) -> None:
@@ -119,16 +134,7 @@ def test_the_warm_up_loads_what_answering_needs_without_asking_the_model_or_writ
         "OPENAI_API_KEY": "sk-test",
         "OPENAI_BASE_URL": fake_openai.base_url,
     }
-    done = subprocess.run(
-        [sys.executable, "-c", WARM_PROBE],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    report = json.loads(done.stdout.splitlines()[-1])
+    report = probed(WARM_PROBE, env)
     # Building the core loads neither (a command that never answers does not pay for them) …
     assert report["before"] == {"openai": False, "token table": False}
     # … the warm-up loads both, once per process, and never calls the model.
@@ -161,13 +167,4 @@ def test_the_warm_up_readies_the_redaction_of_shown_questions_for_the_offline_ba
     # nearest, a transparent answer): its redactor takes 0.3-0.7 s to build.
     env = {k: v for k, v in os.environ.items() if not k.startswith("OPENAI")}
     env |= {"AFINA_HOME": str(tmp_path / "home"), "DATABASE_URL": f"sqlite:///{tmp_path}/r.db"}
-    done = subprocess.run(
-        [sys.executable, "-c", REDACTOR_PROBE],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=True,
-    )
-    assert json.loads(done.stdout.splitlines()[-1]) == {"before": False, "after": True}
+    assert probed(REDACTOR_PROBE, env) == {"before": False, "after": True}
