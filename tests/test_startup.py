@@ -70,15 +70,7 @@ print(json.dumps(report))
 
 
 def help_report() -> dict[str, dict]:
-    done = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(HEAVY)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=True,
-    )
-    return json.loads(done.stdout.splitlines()[-1])
+    return probed(PROBE, None, json.dumps(HEAVY))
 
 
 def test_help_loads_none_of_the_core_and_every_command_has_help() -> None:
@@ -109,10 +101,10 @@ print(json.dumps({"before": before, "after": loaded(), "same": core.warm_up() is
 """
 
 
-def probed(script: str, env: dict[str, str]) -> Any:
+def probed(script: str, env: dict[str, str] | None, *args: str) -> Any:
     """What a probe script printed last (JSON), run in a fresh interpreter."""
     done = subprocess.run(
-        [sys.executable, "-c", script],
+        [sys.executable, "-c", script, *args],
         cwd=ROOT,
         env=env,
         capture_output=True,
