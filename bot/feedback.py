@@ -24,7 +24,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot import confirming, store, teaching
+from bot import store, teaching
 from bot.config import Settings
 from bot.desk import items as desk_items
 from bot.errors import BadInput
@@ -96,16 +96,6 @@ def context_of(reply: ReplyRow) -> list[dict[str, Any]]:
     ]
 
 
-def asked_of(reply: ReplyRow) -> str:
-    """What the person asked: the last message, or, when it only said yes to the question
-    a "don't know" named (`bot.confirming`), the question they asked before."""
-    turns = context_of(reply)
-    said = confirming.confirmed(turns)
-    if said is not None:
-        return said[1]
-    return next((str(m["content"]) for m in reversed(turns) if m["role"] == "user"), "")
-
-
 def give(
     session: Session,
     settings: Settings,
@@ -175,7 +165,7 @@ def _message(
     outcome: ReplyOutcome,
     replaced: list[Example],
 ) -> str:
-    asked = asked_of(reply)
+    asked = desk_items.question_of(reply)
     text = MESSAGES[(kind, result)].format(
         id=example.id if example else "",
         question=teaching.short(example.question) if example else "",
@@ -199,7 +189,7 @@ def _approve(
     )
     if not taught_answer or used is None:
         return _teach(session, reply, reply.text, user, ExampleSource.approved)
-    example = teaching.add_phrasing(session, knowledge, int(used), asked_of(reply))
+    example = teaching.add_phrasing(session, knowledge, int(used), desk_items.question_of(reply))
     if example is not None:
         return example, Result.phrasing
     source = store.get_example(session, example_id=int(used))

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
+from bot import confirming
 from bot.desk.tables import ItemKind
 from bot.store import desk as store_desk
 from bot.tables import Example, ExampleStatus, Feedback, FeedbackKind, Reply, utcnow
@@ -33,7 +34,11 @@ TEACHING = frozenset({"taught", "known", "phrasing"})  # results that put a revi
 
 
 def question_of(reply: Reply) -> str:
-    """The question a reply answers: the last user turn of its prompt."""
+    """The question a reply answers: the last user turn of its prompt or, when that only said
+    yes to the question a "don't know" named (`bot.confirming`), the question asked before."""
+    said = confirming.confirmed([m for m in reply.prompt if m["role"] != "system"])
+    if said is not None:
+        return said[1]
     return next((str(m["content"]) for m in reversed(reply.prompt) if m["role"] == "user"), "")
 
 
