@@ -13,7 +13,8 @@
   data on their own.
 
 Every confirmation names the question taught and the example's id, in every
-channel (they all show `Outcome.message`).
+channel (they all show `Outcome.message`), in the person's language
+(`bot.feedback_texts`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot import store, teaching
+from bot import feedback_texts, store, teaching
 from bot.config import Settings
 from bot.desk import items as desk_items
 from bot.errors import BadInput
@@ -62,27 +63,8 @@ class Outcome:
     example_id: int | None = None
 
 
-MESSAGES = {
-    (FeedbackKind.approve, Result.taught): "Thanks! Learned #{id} «{question}»: "
-    "I'll answer like this from now on.",
-    (FeedbackKind.approve, Result.phrasing): "Thanks! «{asked}» now gets the answer of "
-    "#{id} «{question}».",
-    (FeedbackKind.approve, Result.signal): "Thanks for the 👍, noted.",
-    (FeedbackKind.approve, Result.known): "Thanks! I already knew #{id} «{question}».",
-    (FeedbackKind.approve, Result.nothing): "Thanks, but that reply {what}, so there is "
-    "nothing in it to learn. Correct it (✏️, or /fix TEXT) with the right answer to teach me.",
-    (FeedbackKind.reject, Result.signal): "Thanks for telling me; noted for the team's review.",
-    (FeedbackKind.correct, Result.taught): "Thanks, learned #{id} «{question}»: "
-    "I'll use your answer from now on.",
-    (FeedbackKind.correct, Result.pending): "Thanks for the correction! A reviewer will "
-    "check it (#{id} «{question}») before I use it.",
-    (FeedbackKind.correct, Result.known): "Thanks! I already had exactly this answer "
-    "(#{id} «{question}»).",
-}
-NOT_LEARNABLE = {
-    ReplyOutcome.abstained: "said I didn't know",
-    ReplyOutcome.error: "was an error notice",
-}
+# Feedback on these teaches nothing (a 👍 says so; ✏️ is the way to teach there).
+NOT_LEARNABLE = frozenset({ReplyOutcome.abstained, ReplyOutcome.error})
 
 
 def context_of(reply: ReplyRow) -> list[dict[str, Any]]:
@@ -105,11 +87,14 @@ def give(
     kind: FeedbackKind,
     corrected_text: str | None = None,
     knowledge: Knowledge | None = None,
+    language: str | None = None,
 ) -> Outcome:
     """Record one piece of feedback on a reply and apply the teaching rules.
 
     `knowledge`: the process's index, to embed what is taught at once and to find
     near-identical questions; without it vectors are made by the next index refresh.
+    `language`: the person's, where their channel knows it (`es`, `en-GB`); without it
+    the confirmation follows their correction's language, or the question's.
     """
     parse_identity(user)
     if knowledge is not None:  # before anything is written: it must only see committed rows
@@ -153,28 +138,30 @@ def give(
     # What waits for a person (a 👎, a suggestion) becomes a review desk item, and a
     # reviewer's teaching settles the answer's own item, in this same transaction.
     desk_items.after_feedback(session, reply=reply, feedback=row, example=example, result=result)
-    message = _message(kind, result, example, reply, outcome, replaced)
+    asked = str(desk_items.question_of(reply))
+    texts = feedback_texts.table_for(language, correction or "", asked)
+    message = _message(texts, kind, result, example, asked, outcome, replaced)
     return Outcome(result, message, row.id or 0, example.id if example else None)
 
 
 def _message(
+    texts: dict[object, str],
     kind: FeedbackKind,
     result: Result,
     example: Example | None,
-    reply: ReplyRow,
+    asked: str,
     outcome: ReplyOutcome,
     replaced: list[Example],
 ) -> str:
-    asked = desk_items.question_of(reply)
-    text = MESSAGES[(kind, result)].format(
+    text = texts[(kind, result.value)].format(
         id=example.id if example else "",
         question=teaching.short(example.question) if example else "",
-        asked=teaching.short(str(asked)),
-        what=NOT_LEARNABLE.get(outcome, ""),
+        asked=teaching.short(asked),
+        what=texts.get(outcome, ""),
     )
     if replaced:
         older = ", ".join(f"#{row.id} «{teaching.short(row.question, 40)}»" for row in replaced)
-        text += f" It replaces {older}."
+        text += texts["replaces"].format(older=older)
     return text
 
 

@@ -47,6 +47,25 @@ def words(text: str) -> list[str]:
     return _WORDS.findall(fold(text))
 
 
+# Little words that mostly Spanish uses (folded): enough to pick the language of a reply
+# to a question, where the two languages a shop speaks are Spanish and English.
+_SPANISH = frozenset(
+    {
+        "que", "como", "cuanto", "cuanta", "donde", "cuando", "el", "la", "los", "las", "es",
+        "hola", "tienes", "teneis", "puedo", "para", "por", "envio", "gracias", "quiero", "hay",
+        "de", "mi", "un", "una", "vuestro", "vuestra", "buenas", "se",
+    }
+)  # fmt: skip
+
+
+def looks_spanish(text: str) -> bool:
+    """Whether a text reads as Spanish rather than English (an opening ¿ or ¡ is enough)."""
+    tokens = words(text)
+    return (
+        "¿" in text or "¡" in text or sum(t in _SPANISH for t in tokens) >= max(1, len(tokens) // 5)
+    )
+
+
 def normal_form(text: str) -> str:
     """The form two texts share when they differ only in case, accents, spacing or punctuation."""
     return " ".join(words(text))

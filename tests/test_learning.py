@@ -190,11 +190,24 @@ def test_confirmations_name_the_question_and_the_example(core: Core) -> None:
     assert f"#{example.id}" in message and "«What is the zorblat club?»" in message
 
 
+def test_a_confirmation_speaks_the_reviewers_words_language_else_the_questions(
+    core: Core,
+) -> None:
+    spanish = ask(core, "¿Tenéis parking para bicis?", chat="es")
+    said = feedback(core, spanish.id or 0, FeedbackKind.correct, "Yes, two racks by the door.")
+    assert said.startswith("Thanks, learned #")  # the reviewer wrote English
+    said = feedback(core, spanish.id or 0, FeedbackKind.reject)
+    assert said == "Gracias por avisar; queda anotado para la revisión del equipo."
+    abstained = ask(core, "¿Qué tiempo hará mañana en Valencia?", chat="weather")
+    said = feedback(core, abstained.id or 0, FeedbackKind.approve)
+    assert said.startswith("Gracias, pero esa respuesta decía que no lo sabía")
+
+
 def test_a_newer_answer_to_a_near_identical_question_replaces_the_older(core: Core) -> None:
     first = teach(core, "¿Hacéis envíos a Baleares?", "Sí, por 12 €.")
     reply = ask(core, "haceis envios a baleares??", chat="later")
     message = feedback(core, reply.id or 0, FeedbackKind.correct, "Sí, por 9 € desde mayo.")
-    assert f"replaces #{first}" in message
+    assert f"Sustituye a #{first}" in message  # said in the reviewer's language
     with Session(core.engine) as session:
         older = session.get(Example, first)
         assert older is not None and older.status == ExampleStatus.superseded
@@ -320,7 +333,7 @@ def test_a_yes_to_the_question_a_dont_know_named_gets_its_answer(core: Core) -> 
     # A reviewer's 👍 on it adds what the person first asked, not their "yes".
     assert yes.id is not None
     said = feedback(core, yes.id, FeedbackKind.approve)
-    assert "«¿Tenéis tarjetas regalo para el rocódromo?» now gets the answer" in said
+    assert "«¿Tenéis tarjetas regalo para el rocódromo?» recibe ahora la respuesta" in said
     again = ask(core, "¿Tenéis tarjetas regalo para el rocódromo?", chat="again")
     assert (again.text, again.outcome) == (gift, ReplyOutcome.answered)
     assert ask(core, "sí", chat="si").outcome == ReplyOutcome.abstained

@@ -19,44 +19,12 @@ from bot.foreign import foreign_by_spelling, lift, swap_gain
 from bot.knowledge import Knowledge
 from bot.matching import Known, judge, thresholds_for, used_examples
 from bot.tables import ReplyOutcome
-from bot.text import words
+from bot.text import looks_spanish
 
 if TYPE_CHECKING:
     from tuning.redaction.redactor import Redactor
 
 CANDIDATES = 4
-_SPANISH = {
-    "que",
-    "como",
-    "cuanto",
-    "cuanta",
-    "donde",
-    "cuando",
-    "el",
-    "la",
-    "los",
-    "las",
-    "es",
-    "hola",
-    "tienes",
-    "teneis",
-    "tenéis",
-    "puedo",
-    "para",
-    "por",
-    "envio",
-    "gracias",
-    "quiero",
-    "hay",
-    "de",
-    "mi",
-    "un",
-    "una",
-    "vuestro",
-    "vuestra",
-    "buenas",
-    "se",
-}
 
 UNKNOWN_EN = (
     "I don't know that one yet{flourish}: I only answer from what the team has taught me.{nearest} "
@@ -70,15 +38,6 @@ UNKNOWN_ES = (
 )
 IF_YOU_MEAN_EN = "If you mean “{question}”: {answer}"
 IF_YOU_MEAN_ES = "Si te refieres a «{question}»: {answer}"
-
-
-def looks_spanish(text: str) -> bool:
-    tokens_ = words(text)
-    return (
-        "¿" in text
-        or "¡" in text
-        or sum(t in _SPANISH for t in tokens_) >= max(1, len(tokens_) // 5)
-    )
 
 
 def unknown(question: str, voice: str, nearest: str | None = None) -> str:

@@ -156,6 +156,36 @@ async def test_reviewer_correction_teaches_at_once_and_is_reused(bot: Running) -
     assert customer_view["text"] == CORRECTION
 
 
+async def test_confirmations_speak_the_language_of_the_pressers_telegram_app(
+    bot: Running,
+) -> None:
+    chat = private_chat(REVIEWER)
+    answer = await ask(bot, chat, REVIEWER)  # asked in English
+    data = next(b["callback_data"] for b in answer.buttons if b["text"] == "✏️")
+    shown = bot_message(chat, answer.message_id, answer["text"])
+    bot.fake.push(callback_update(user(REVIEWER, language_code="es"), shown, data))
+    prompt = (await bot.answer_in(REVIEWER, 2))[-1]
+    bot.fake.push(
+        message_update(
+            chat,
+            user(REVIEWER, language_code="es-ES"),
+            CORRECTION,  # in English too: the app's language still decides
+            reply_to=bot_message(chat, prompt.message_id, prompt["text"]),
+        )
+    )
+    thanks = (await bot.answer_in(REVIEWER, 3))[-1]
+    [taught] = [e for e in bot.rows(Example) if e.source == ExampleSource.corrected]
+    assert thanks["text"] == (
+        f"Gracias, aprendido #{taught.id} «{QUESTION}»: usaré tu respuesta a partir de ahora."
+    )
+    spanish = await ask(bot, private_chat(CUSTOMER), CUSTOMER, "¿Qué es el club zorblat?")
+    data = next(b["callback_data"] for b in spanish.buttons if b["text"] == "👎")
+    shown = bot_message(private_chat(CUSTOMER), spanish.message_id, spanish["text"])
+    bot.fake.push(callback_update(user(CUSTOMER, language_code="en"), shown, data))
+    [_, toast] = await callback_answers(bot, 2)
+    assert toast["text"] == "Thanks for telling me; noted for the team's review."
+
+
 async def test_correction_prompt_in_a_group_mentions_who_pressed(bot: Running) -> None:
     group = group_chat()
     bot.fake.push(message_update(group, user(CUSTOMER), f"/ask {QUESTION}"))

@@ -281,7 +281,11 @@ class Handlers:
             await self.ask_for_correction(message, query.from_user, pressed.reply_id)
             return
         said = await self.blocking(
-            records.rate, **mine, user_id=query.from_user.id, kind=pressed.kind
+            records.rate,
+            **mine,
+            user_id=query.from_user.id,
+            kind=pressed.kind,
+            language=query.from_user.language_code,
         )
         if said is None:
             await self.refuse(query)
@@ -337,6 +341,7 @@ class Handlers:
             user_id=user.id,
             kind=FeedbackKind.correct,
             corrected_text=message.text,
+            language=user.language_code,
         )
         await message.reply_text(said or say("button_invalid", user), do_quote=True)
 
@@ -362,5 +367,8 @@ class Handlers:
             chat_id=chat_id,
             user_id=changed.user.id,
             kind=FeedbackKind.approve,
+            language=changed.user.language_code,
         )
-        logger.info("👍 reaction on reply %s by %s: %s", reply_id, changed.user.id, said)
+        # Not what was said: the confirmation quotes the question, a person's words.
+        outcome = "recorded" if said is not None else "ignored: not this chat's"
+        logger.info("👍 reaction on reply %s by %s %s", reply_id, changed.user.id, outcome)

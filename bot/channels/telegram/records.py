@@ -86,8 +86,10 @@ def rate(
     user_id: int,
     kind: FeedbackKind,
     corrected_text: str | None = None,
+    language: str | None = None,
 ) -> str | None:
-    """Apply the teaching rules to one 👍/👎/✏️; the confirmation, or None if not this chat's."""
+    """Apply the teaching rules to one 👍/👎/✏️; the confirmation (in the presser's app's
+    `language`), or None if not this chat's."""
     with session_scope(core.engine) as session:
         try:
             reply = store.get_reply(session, reply_id=reply_id)
@@ -104,6 +106,7 @@ def rate(
                 user=f"{CHANNEL}:{user_id}",
                 kind=kind,
                 corrected_text=corrected_text,
+                language=language,
             )
         except AfinaError as exc:  # e.g. 👍 on the "model unavailable" notice
             return exc.message
