@@ -30,10 +30,11 @@ the question *becomes* the taught one and its score jumps: the *swap gain*
   — the bot gives the answer naming the question it answers ("Si te refieres a
   «…»: …"), so the person can tell;
 - **abstained**: otherwise — "I don't know that one yet". When the best still clears
-  `prompt` and leads the best other answer by `margin`, the abstention names it as
-  the nearest thing taught (`Verdict.nearest`), without its answer: most paraphrases
-  the lift holds back are pointed at their own question that way (53-74% on the three
-  sets of `bench/data`), and a yes gets its answer (`bot.confirming`).
+  `prompt` and leads the best other answer by `margin` (or there is no other answer),
+  the abstention names it as the nearest thing taught (`Verdict.nearest`), without its
+  answer: most paraphrases the lift holds back are pointed at their own question that
+  way (53-74% on the three sets of `bench/data`), and a yes gets its answer
+  (`bot.confirming`).
 
 A question asked exactly as taught (up to case, accents and punctuation) is always
 answered as the bot's own.
@@ -184,7 +185,9 @@ def judge(
         and margin >= thresholds.margin
         and gained <= thresholds.lift
     )
-    nearest = best if margin >= thresholds.margin else None
+    # Naming the nearest question gives nothing away, so with nothing else taught (a new
+    # team's first lessons) it is enough that it clears the prompt bar.
+    nearest = best if runner_up is None or margin >= thresholds.margin else None
     if not own and gained > thresholds.named_lift:
         return Verdict(ReplyOutcome.abstained, None, margin, nearest)
     if swap is not None and swap(best) > thresholds.swap:  # one word changed: another question

@@ -339,6 +339,19 @@ def test_a_yes_to_the_question_a_dont_know_named_gets_its_answer(core: Core) -> 
     assert ask(core, "sí", chat="si").outcome == ReplyOutcome.abstained
 
 
+def test_a_first_lesson_asked_in_the_other_language_is_named_and_a_yes_gets_it(
+    core: Core,
+) -> None:
+    # One thing taught, nothing to compare it with: no lead over a runner-up to ask for.
+    gift = "Sí, desde 20 € en recepción o en la web."
+    teach(core, "¿Vendéis tarjetas regalo para el rocódromo?", gift)
+    asked = ask(core, "Can I buy a gift voucher for the climbing gym?", chat="en")
+    assert asked.outcome == ReplyOutcome.abstained and gift not in asked.text
+    assert "“¿Vendéis tarjetas regalo para el rocódromo?”: say yes" in asked.text
+    yes = ask(core, "yes", chat="en")
+    assert (yes.text, yes.outcome) == (gift, ReplyOutcome.answered)
+
+
 def test_a_yes_is_read_past_someone_elses_message_it_replies_to() -> None:
     named = "I don't know that one yet. The nearest I was taught is “Do you have gift cards?”: "
     turns = [
