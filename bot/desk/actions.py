@@ -22,6 +22,7 @@ from bot import feedback
 from bot.db import session_scope
 from bot.desk.tables import ItemAction, ItemKind, ReviewItem
 from bot.desk.views import CHOICES, LABELS, NEEDS_TEXT, ItemCard
+from bot.desk.wording import ENGLISH, Words
 from bot.errors import AfinaError, BadInput
 from bot.identity import is_reviewer
 from bot.store import desk as store_desk
@@ -30,7 +31,7 @@ from bot.tables import FeedbackKind, utcnow
 if TYPE_CHECKING:
     from bot.app import Core
 
-NOT_REVIEWER = "Only the bot's reviewers can act on the review desk; nothing was changed."
+NOT_REVIEWER = ENGLISH.say("act.not_reviewer")
 
 
 class NotReviewer(BadInput):
@@ -40,8 +41,8 @@ class NotReviewer(BadInput):
 class AlreadyHandled(AfinaError):
     """Someone handled the item first; `card` says who, what and when."""
 
-    def __init__(self, card: ItemCard) -> None:
-        super().__init__(f"#{card.id} was already handled: {card.done_line()}.")
+    def __init__(self, card: ItemCard, words: Words = ENGLISH) -> None:
+        super().__init__(words.say("act.handled", item=card.id, done=card.done_line(words)))
         self.card = card
 
 
@@ -51,9 +52,9 @@ class Acted:
     message: str  # what the reviewer is told
 
 
-def check_reviewer(core: Core, user: str) -> None:
+def check_reviewer(core: Core, user: str, words: Words = ENGLISH) -> None:
     if not is_reviewer(user, core.settings):
-        raise NotReviewer(NOT_REVIEWER)
+        raise NotReviewer(words.say("act.not_reviewer"))
 
 
 def card_of(core: Core, item_id: int) -> ItemCard:
@@ -65,24 +66,31 @@ def view(session: Session, item: ReviewItem) -> ItemCard:
     return ItemCard.of(item, store_desk.handoff_of_item(session, item_id=item.id or 0))
 
 
-def can_act(core: Core, *, item_id: int, user: str) -> ItemCard:
+def can_act(core: Core, *, item_id: int, user: str, words: Words = ENGLISH) -> ItemCard:
     """The item, if `user` may act on it now; `NotReviewer` or `AlreadyHandled` otherwise.
     (Before a modal opens: the press itself changes nothing.)"""
-    check_reviewer(core, user)
+    check_reviewer(core, user, words)
     card = card_of(core, item_id)
     if not card.open:
-        raise AlreadyHandled(card)
+        raise AlreadyHandled(card, words)
     return card
 
 
 def act(
-    core: Core, *, item_id: int, user: str, action: ItemAction, text: str | None = None
+    core: Core,
+    *,
+    item_id: int,
+    user: str,
+    action: ItemAction,
+    text: str | None = None,
+    words: Words = ENGLISH,
 ) -> Acted:
-    """Handle one item as `user` (a reviewer) chose; see the module docstring."""
-    check_reviewer(core, user)
-    words = (text or "").strip()
-    if action in NEEDS_TEXT and not words:
-        raise BadInput("Write the answer first: it is what the customer and the bot will get.")
+    """Handle one item as `user` (a reviewer) chose; see the module docstring. What the
+    reviewer is told is in `words` (their language, where their channel knows it)."""
+    check_reviewer(core, user, words)
+    said = (text or "").strip()
+    if action in NEEDS_TEXT and not said:
+        raise BadInput(words.say("act.no_words"))
     handoff_id = None
     try:
         with session_scope(core.engine) as session:
@@ -93,16 +101,16 @@ def act(
                 session, item_id=item_id, action=action, by=user, at=utcnow()
             ):
                 raise _Lost
-            answer, example_id = _apply(session, core, item, action, words, user)
+            answer, example_id = _apply(session, core, item, action, said, user)
             store_desk.record_answer(session, item_id=item_id, answer=answer, example_id=example_id)
             if answer is not None and _hands_off(core, item, action):
                 handoff_id = store_desk.add_handoff(
                     session, reply_id=item.reply_id, item_id=item_id, text=answer, by=user
                 )
     except _Lost:
-        raise AlreadyHandled(card_of(core, item_id)) from None
+        raise AlreadyHandled(card_of(core, item_id), words) from None
     card = core.desk.settle(item_id, handoff_id)
-    return Acted(card, _told(card, action))
+    return Acted(card, _told(card, action, words))
 
 
 class _Lost(Exception):
@@ -110,7 +118,7 @@ class _Lost(Exception):
 
 
 def _apply(
-    session: Session, core: Core, item: ReviewItem, action: ItemAction, words: str, user: str
+    session: Session, core: Core, item: ReviewItem, action: ItemAction, said: str, user: str
 ) -> tuple[str | None, int | None]:
     """The feedback rules for one action: the answer now taught (if any) and its example."""
     settings = core.settings
@@ -132,12 +140,12 @@ def _apply(
         reply_id=item.reply_id,
         user=user,
         kind=FeedbackKind.correct,
-        corrected_text=words,
+        corrected_text=said,
         knowledge=core.knowledge,
     )
     if action == ItemAction.edited and item.example_id is not None:
         _retire_suggestion(session, core, item.example_id, user)
-    return words, outcome.example_id
+    return said, outcome.example_id
 
 
 def _retire_suggestion(session: Session, core: Core, example_id: int, user: str) -> None:
@@ -168,18 +176,11 @@ def _hands_off(core: Core, item: ReviewItem, action: ItemAction) -> bool:
     return not (action == ItemAction.approved and item.raised_by == item.asked_by)
 
 
-def _told(card: ItemCard, action: ItemAction) -> str:
-    if action == ItemAction.rejected:
-        return f"Rejected #{card.id}: the suggestion is not used."
-    if action == ItemAction.dismissed:
-        return f"Dismissed #{card.id}."
-    done = {
-        ItemAction.approved: "Approved",
-        ItemAction.edited: "Approved in your words",
-        ItemAction.answered: "Answered",
-        ItemAction.corrected: "Corrected",
-    }[action]
+def _told(card: ItemCard, action: ItemAction, words: Words) -> str:
+    if action in (ItemAction.rejected, ItemAction.dismissed):
+        return words.say(f"act.{action.value}", item=card.id)
     reach = ""
     if card.handoff is not None:
-        reach = card.handoff_line().replace(" · ", "; ", 1)
-    return f"{done} #{card.id}: the bot uses it from now on{reach}."
+        reach = card.handoff_line(words).replace(" · ", "; ", 1)
+    done = words.say(f"act.{action.value}")
+    return words.say("act.taught", done=done, item=card.id, reach=reach)

@@ -15,16 +15,11 @@ from typing import Any
 from sqlmodel import Session
 
 from bot import store
+from bot.desk.wording import ENGLISH, Words
 from bot.store import console as store_console
-from bot.tables import RunState, TuningRun
+from bot.tables import RunState
 
 SAMPLES = 3  # held-out questions shown side by side
-STATE_LINES = {
-    RunState.promoted: "✅ promoted: it answers now",
-    RunState.rejected: "🚫 not promoted: the gate kept it back",
-    RunState.failed: "❌ failed",
-    RunState.cancelled: "⏹ cancelled",
-}
 
 
 @dataclass(frozen=True)
@@ -41,7 +36,7 @@ class RunReport:
     state: RunState
     provider: str
     method: str
-    why: str
+    error: str = ""  # why it failed, as the provider or the gate said it
     metric: str | None = None
     candidate_score: float | None = None
     current_score: float | None = None
@@ -59,7 +54,24 @@ class RunReport:
 
     @property
     def headline(self) -> str:
-        return f"Training run #{self.run_id} ({self.provider}): {STATE_LINES[self.state]}"
+        return self.headline_in(ENGLISH)
+
+    def headline_in(self, words: Words) -> str:
+        state = words.say(f"run.{self.state.value}")
+        return words.say("run.headline", run=self.run_id, provider=self.provider, state=state)
+
+    @property
+    def why(self) -> str:
+        return self.why_in(ENGLISH)
+
+    def why_in(self, words: Words) -> str:
+        if self.error:
+            return self.error
+        if self.state != RunState.promoted:
+            return ""
+        if self.candidate_score is not None:
+            return words.say("run.gate_passed")
+        return words.say("run.not_gated", provider=self.provider)
 
     @property
     def can_roll_back(self) -> bool:
@@ -73,20 +85,28 @@ class RunReport:
         """Promote anyway shows on a rejected run whose version is kept and not answering."""
         return self.state == RunState.rejected and self.version_id is not None and not self.active
 
-    def scores_line(self) -> str | None:
+    def scores_line(self, words: Words = ENGLISH) -> str | None:
         if self.candidate_score is None or self.current_score is None:
             return None
-        return (
-            f"Gate ({self.metric}, {self.scored} held-out questions): candidate "
-            f"{self.candidate_score:.3f} · answering today {self.current_score:.3f}"
+        return words.say(
+            "run.scores",
+            metric=self.metric,
+            scored=self.scored,
+            candidate=self.candidate_score,
+            current=self.current_score,
         )
 
-    def training_line(self) -> str:
-        cost = f" · cost ${self.cost_usd:.2f}" if self.cost_usd else ""
-        tokens = f" · {self.trained_tokens:,} tokens" if self.trained_tokens else ""
-        return (
-            f"Trained on {self.trained_on} examples ({self.new_examples} new, {self.method})"
-            f"{tokens}{cost}"
+    def training_line(self, words: Words = ENGLISH) -> str:
+        cost = words.say("run.cost", cost=self.cost_usd) if self.cost_usd else ""
+        tokens = self.trained_tokens
+        tokens_part = words.say("run.tokens", tokens=words.count(tokens)) if tokens else ""
+        return words.say(
+            "run.trained",
+            count=self.trained_on,
+            new=self.new_examples,
+            method=self.method,
+            tokens=tokens_part,
+            cost=cost,
         )
 
 
@@ -101,7 +121,7 @@ def report_for(session: Session, *, run_id: int, note: str = "") -> RunReport:
         state=RunState(run.state),
         provider=run.provider,
         method=run.method,
-        why=_why(run, scores),
+        error=run.error or "",
         metric=scores.get("metric"),
         candidate_score=_number(scores.get("candidate")),
         current_score=_number(scores.get("current")),
@@ -119,16 +139,6 @@ def report_for(session: Session, *, run_id: int, note: str = "") -> RunReport:
         ],
         note=note,
     )
-
-
-def _why(run: TuningRun, scores: dict[str, Any]) -> str:
-    if run.error:
-        return run.error
-    if run.state == RunState.promoted:
-        if "candidate" in scores:
-            return "the gate passed: not worse than the model answering today, no correction lost"
-        return f"the {run.provider} provider is not gated: it answers at once"
-    return ""
 
 
 def _number(value: Any) -> float | None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from bot.db import session_scope
 from bot.desk.actions import check_reviewer
 from bot.desk.reports import RunReport, report_for
+from bot.desk.wording import ENGLISH, Words
 from bot.errors import BadInput
 from bot.store import console as store_console
 from bot.tables import utcnow
@@ -28,18 +29,16 @@ def _report(core: Core, run_id: int) -> RunReport:
         return report_for(session, run_id=run_id)
 
 
-def roll_back(core: Core, *, run_id: int, user: str) -> str:
-    """Back to the version this run's replaced; what the reviewer is told."""
+def roll_back(core: Core, *, run_id: int, user: str, words: Words = ENGLISH) -> str:
+    """Back to the version this run's replaced; what the reviewer is told (in `words`)."""
     from tuning import registry
     from tuning.providers.base import ProviderError
 
-    check_reviewer(core, user)
+    check_reviewer(core, user, words)
     report = _report(core, run_id)
     if not report.can_roll_back:
-        raise BadInput(
-            f"Run #{run_id}'s version {report.version_id or '-'} is not the one answering now "
-            "(or replaced nothing): there is nothing to roll back. `afina models` lists them."
-        )
+        version = report.version_id or "-"
+        raise BadInput(words.say("run.cannot_roll_back", run=run_id, version=version))
     try:
         was, now = registry.rollback(core)
     except ProviderError as exc:
@@ -49,21 +48,18 @@ def roll_back(core: Core, *, run_id: int, user: str) -> str:
         f"Rolled back by {user} at {utcnow():%Y-%m-%d %H:%M} UTC: version {now.id} answers again."
     )
     core.desk.refresh_run(run_id, note)
-    return f"Rolled back: version {now.id} ({now.model_id}) answers again."
+    return words.say("run.rolled_back", version=now.id, model=now.model_id)
 
 
-def promote_anyway(core: Core, *, run_id: int, user: str) -> str:
-    """Ship the version the gate kept back; what the reviewer is told."""
+def promote_anyway(core: Core, *, run_id: int, user: str, words: Words = ENGLISH) -> str:
+    """Ship the version the gate kept back; what the reviewer is told (in `words`)."""
     from tuning import registry
     from tuning.providers.base import ProviderError
 
-    check_reviewer(core, user)
+    check_reviewer(core, user, words)
     report = _report(core, run_id)
     if not report.can_promote or report.version_id is None:
-        raise BadInput(
-            f"Run #{run_id} has no kept-back version to promote (it answers already, or the "
-            "run was not rejected)."
-        )
+        raise BadInput(words.say("run.cannot_promote", run=run_id))
     try:
         version = registry.promote(core, report.version_id)
     except ProviderError as exc:
@@ -73,7 +69,7 @@ def promote_anyway(core: Core, *, run_id: int, user: str) -> str:
         f"Promoted anyway by {user} at {utcnow():%Y-%m-%d %H:%M} UTC: version {version.id} answers."
     )
     core.desk.refresh_run(run_id, note)
-    return f"Promoted: version {version.id} ({version.model_id}) answers now."
+    return words.say("run.promoted_told", version=version.id, model=version.model_id)
 
 
 def _audit(core: Core, user: str, action: str, target: str, detail: str) -> None:

@@ -122,4 +122,5 @@ class DeskSubscription(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     destination: str = Field(max_length=255)  # telegram:42
     user_id: str = Field(max_length=255)  # the reviewer's identity
+    language: str | None = Field(default=None, max_length=16)  # their app's: "es", "en-GB"
     created_at: datetime = Field(default_factory=utcnow)

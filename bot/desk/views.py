@@ -11,12 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from bot.desk.tables import Handoff, HandoffStatus, ItemAction, ItemKind, ItemStatus, ReviewItem
+from bot.desk.wording import ENGLISH, Words
 
-TITLES = {
-    ItemKind.suggestion: "Suggested correction",
-    ItemKind.rejected: "Answer rated 👎",
-    ItemKind.unanswered: "Question the bot could not answer",
-}
 ICONS = {ItemKind.suggestion: "✏️", ItemKind.rejected: "👎", ItemKind.unanswered: "❓"}
 # What a reviewer can do with an open item of each kind, in the order the buttons show.
 CHOICES = {
@@ -26,28 +22,13 @@ CHOICES = {
 }
 # Actions that need the reviewer's words (a modal on Slack, a reply on Telegram).
 NEEDS_TEXT = frozenset({ItemAction.edited, ItemAction.answered, ItemAction.corrected})
-LABELS = {
-    ItemAction.approved: "Approve",
-    ItemAction.edited: "Edit",
-    ItemAction.rejected: "Reject",
-    ItemAction.answered: "Answer",
-    ItemAction.corrected: "Correct",
-    ItemAction.dismissed: "Dismiss",
-}
-DONE = {
-    ItemAction.approved: "Approved",
-    ItemAction.edited: "Approved, edited",
-    ItemAction.rejected: "Rejected",
-    ItemAction.answered: "Answered",
-    ItemAction.corrected: "Corrected",
-    ItemAction.dismissed: "Dismissed",
-    ItemAction.resolved: "Taught in place",
-}
-PLACES = {
-    "slack": "Slack",
-    "telegram": "Telegram",
-    "console": "the terminal",
-    "playground": "the console's playground",
+# Every action a reviewer can choose (all but `resolved`, which happens elsewhere).
+CHOICES_ANY: tuple[ItemAction, ...] = tuple(
+    action for action in ItemAction if action != ItemAction.resolved
+)
+# English, for code that names an action (the desk's own errors, Slack's action ids).
+LABELS: dict[ItemAction, str] = {
+    action: ENGLISH.say(f"label.{action.value}") for action in CHOICES_ANY
 }
 
 
@@ -101,7 +82,10 @@ class ItemCard:
 
     @property
     def title(self) -> str:
-        return f"{ICONS[self.kind]} {TITLES[self.kind]} #{self.id}"
+        return self.title_in(ENGLISH)
+
+    def title_in(self, words: Words) -> str:
+        return f"{ICONS[self.kind]} {words.say(f'title.{self.kind.value}')} #{self.id}"
 
     @property
     def choices(self) -> tuple[ItemAction, ...]:
@@ -109,29 +93,39 @@ class ItemCard:
 
     @property
     def where(self) -> str:
+        return self.where_in(ENGLISH)
+
+    def where_in(self, words: Words) -> str:
         """`Telegram, private chat 42` / `Slack, channel C123`."""
-        place = PLACES.get(self.channel, self.channel)
+        key = f"place.{self.channel}"
+        place = words.say(key) if key in words.table else self.channel
         if self.channel == "telegram":
-            kind = "private chat" if not self.chat_id.startswith("-") else "group"
+            kind = words.say("chat.private" if not self.chat_id.startswith("-") else "chat.group")
             return f"{place}, {kind} {self.chat_id}"
         if self.channel == "slack":
-            return f"{place}, {'DM' if self.chat_id.startswith('D') else 'channel'} {self.chat_id}"
+            kind = words.say("chat.dm" if self.chat_id.startswith("D") else "chat.channel")
+            return f"{place}, {kind} {self.chat_id}"
         return place
 
-    def done_line(self) -> str:
+    def done_line(self, words: Words = ENGLISH) -> str:
         """`Answered by slack:U1 at 2026-12-01 10:32 UTC · sent to the customer`."""
         if self.open or self.action is None:
-            return "Waiting for a reviewer"
-        when = f" at {self.handled_at:%Y-%m-%d %H:%M} UTC" if self.handled_at else ""
-        return f"{DONE[self.action]} by {self.handled_by}{when}{self.handoff_line()}"
+            return words.say("waiting")
+        return words.say(
+            "done_line",
+            done=words.say(f"done.{self.action.value}"),
+            who=self.handled_by,
+            when=words.say("done_at", when=self.handled_at) if self.handled_at else "",
+            handoff=self.handoff_line(words),
+        )
 
-    def handoff_line(self) -> str:
+    def handoff_line(self, words: Words = ENGLISH) -> str:
         if self.handoff in (HandoffStatus.pending, HandoffStatus.sending):
-            return " · on its way to the customer"
+            return words.say("handoff.going")
         if self.handoff == HandoffStatus.sent:
-            return " · sent to the customer"
+            return words.say("handoff.sent")
         if self.handoff == HandoffStatus.failed:
-            return f" · could not reach the customer ({self.handoff_error})"
+            return words.say("handoff.failed", error=self.handoff_error)
         return ""
 
 

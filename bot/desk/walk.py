@@ -46,11 +46,20 @@ def next_open(core: Core, *, user: str, after_id: int = 0) -> tuple[ItemCard | N
     return (found[0] if found else None), total
 
 
-def subscribe(core: Core, *, user: str, destination: str) -> bool:
-    """Opt `destination` in to the desk's cards for reviewer `user`; False if it was already."""
+def subscribe(core: Core, *, user: str, destination: str, language: str = "") -> bool:
+    """Opt `destination` in to the desk's cards for reviewer `user`, written in `language`;
+    False if it was already."""
     check_reviewer(core, user)
     with session_scope(core.engine) as session:
-        return store_desk.subscribe(session, destination=destination, user_id=user)
+        return store_desk.subscribe(
+            session, destination=destination, user_id=user, language=language
+        )
+
+
+def language_of(core: Core, *, destination: str) -> str:
+    """The language of a subscribed chat's reviewer ("" when not known)."""
+    with session_scope(core.engine) as session:
+        return store_desk.subscription_language(session, destination=destination)
 
 
 def unsubscribe(core: Core, *, destination: str) -> bool:

@@ -260,10 +260,32 @@ def handoff_place(session: Session, *, reply: Reply) -> tuple[str, str | None]:
 # --- who gets the desk's cards in a chat ----------------------------------------------------
 
 
-def subscribe(session: Session, *, destination: str, user_id: str) -> bool:
-    """Opt a chat in; False when it already was."""
-    values = {"destination": destination, "user_id": user_id, "created_at": utcnow()}
-    return insert_once(session.connection(), DeskSubscription, values, ["destination"]) is not None
+def subscribe(session: Session, *, destination: str, user_id: str, language: str = "") -> bool:
+    """Opt a chat in; False when it already was (its language is kept up to date)."""
+    values = {
+        "destination": destination,
+        "user_id": user_id,
+        "language": language[:16] or None,
+        "created_at": utcnow(),
+    }
+    if insert_once(session.connection(), DeskSubscription, values, ["destination"]) is not None:
+        return True
+    found = session.exec(
+        select(DeskSubscription).where(DeskSubscription.destination == destination)
+    ).one()
+    if language and found.language != language[:16]:
+        found.language = language[:16]
+        session.add(found)
+        session.flush()
+    return False
+
+
+def subscription_language(session: Session, *, destination: str) -> str:
+    """The language a subscribed chat's cards are written in ("" when none was given)."""
+    found = session.exec(
+        select(DeskSubscription.language).where(DeskSubscription.destination == destination)
+    ).first()
+    return found or ""
 
 
 def unsubscribe(session: Session, *, destination: str) -> bool:

@@ -94,8 +94,9 @@ class TelegramChannel:
         if core.settings.telegram_bot_token is None:
             return None
         from bot.channels.telegram.desk import TelegramDesk
+        from bot.desk.walk import language_of
 
-        return TelegramDesk(core.settings)
+        return TelegramDesk(core.settings, lambda place: language_of(core, destination=place))
 
 
 CHANNEL = TelegramChannel()

@@ -28,6 +28,7 @@ from bot.config import Settings
 from bot.desk.ends import DeskError, HandoffNote
 from bot.desk.reports import RunReport
 from bot.desk.views import ItemCard
+from bot.desk.wording import Words, words_for
 
 CHANNEL = "telegram"
 CALL_TIMEOUT_S = 60.0
@@ -44,8 +45,11 @@ class TelegramDesk:
 
     channel = CHANNEL
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(
+        self, settings: Settings, language_of: Callable[[str], str] = lambda _destination: ""
+    ) -> None:
         self.settings = settings
+        self.language_of = language_of  # a destination's reviewer's language (their /notify)
         self.signer = DeskSigner(bot_token(settings))
         self._loop: asyncio.AbstractEventLoop | None = None
         self._bot: Bot | None = None
@@ -56,29 +60,27 @@ class TelegramDesk:
 
     # --- cards ----------------------------------------------------------------------
     def post_item(self, destination: str, card: ItemCard) -> str:
-        chat = _chat(destination)
-        keyboard = self.signer.item_keyboard(chat, card, walking=False)
-        return self._send(chat, item_text(card), keyboard_kwargs(keyboard))
+        chat, words = _chat(destination), self._words(destination)
+        keyboard = self.signer.item_keyboard(chat, card, walking=False, words=words)
+        return self._send(chat, item_text(card, words=words), keyboard_kwargs(keyboard))
 
     def update_item(self, destination: str, message_id: str, card: ItemCard) -> None:
-        chat = _chat(destination)
-        keyboard = self.signer.item_keyboard(chat, card, walking=False)
-        self._edit(chat, message_id, item_text(card), keyboard_kwargs(keyboard))
+        chat, words = _chat(destination), self._words(destination)
+        keyboard = self.signer.item_keyboard(chat, card, walking=False, words=words)
+        self._edit(chat, message_id, item_text(card, words=words), keyboard_kwargs(keyboard))
 
     def post_run(self, destination: str, report: RunReport) -> str:
-        chat = _chat(destination)
-        return self._send(
-            chat, run_text(report), keyboard_kwargs(self.signer.run_keyboard(chat, report))
-        )
+        chat, words = _chat(destination), self._words(destination)
+        keyboard = self.signer.run_keyboard(chat, report, words)
+        return self._send(chat, run_text(report, words), keyboard_kwargs(keyboard))
 
     def update_run(self, destination: str, message_id: str, report: RunReport) -> None:
-        chat = _chat(destination)
-        self._edit(
-            chat,
-            message_id,
-            run_text(report),
-            keyboard_kwargs(self.signer.run_keyboard(chat, report)),
-        )
+        chat, words = _chat(destination), self._words(destination)
+        keyboard = self.signer.run_keyboard(chat, report, words)
+        self._edit(chat, message_id, run_text(report, words), keyboard_kwargs(keyboard))
+
+    def _words(self, destination: str) -> Words:
+        return words_for(self.language_of(destination))
 
     # --- handing an answer back ----------------------------------------------------------
     def hand_off(self, note: HandoffNote) -> str:

@@ -20,7 +20,8 @@ from telegram import Message
 from bot.channels.telegram.buttons import Keyboard
 from bot.desk.reports import RunReport
 from bot.desk.tables import ItemAction, ItemKind
-from bot.desk.views import LABELS, ItemCard, short
+from bot.desk.views import ItemCard, short
+from bot.desk.wording import ENGLISH, Words
 
 ITEM_CODES = {
     ItemAction.approved: "a",
@@ -75,56 +76,62 @@ class DeskSigner:
             return None
         return DeskPress(match[1], int(match[2]), match[3], bool(match[4]))
 
-    def item_keyboard(self, chat_id: int, card: ItemCard, *, walking: bool) -> Keyboard | None:
+    def item_keyboard(
+        self, chat_id: int, card: ItemCard, *, walking: bool, words: Words = ENGLISH
+    ) -> Keyboard | None:
         row = [
             {
-                "text": LABELS[a],
+                "text": words.say(f"label.{a.value}"),
                 "callback_data": self.data(chat_id, "d", card.id, ITEM_CODES[a], walking),
             }
             for a in card.choices
         ]
         if walking and card.open:
             row.append(
-                {"text": "Skip ▶", "callback_data": self.data(chat_id, "d", card.id, SKIP, True)}
+                {
+                    "text": words.say("label.skip"),
+                    "callback_data": self.data(chat_id, "d", card.id, SKIP, True),
+                }
             )
         return {"inline_keyboard": [row]} if row else None
 
-    def run_keyboard(self, chat_id: int, report: RunReport) -> Keyboard | None:
+    def run_keyboard(
+        self, chat_id: int, report: RunReport, words: Words = ENGLISH
+    ) -> Keyboard | None:
         row = []
         if report.can_roll_back:
             row.append(
                 {
-                    "text": "Roll back",
+                    "text": words.say("label.rollback"),
                     "callback_data": self.data(chat_id, "u", report.run_id, ROLLBACK),
                 }
             )
         if report.can_promote:
             row.append(
                 {
-                    "text": "Promote anyway",
+                    "text": words.say("label.promote"),
                     "callback_data": self.data(chat_id, "u", report.run_id, PROMOTE),
                 }
             )
         return {"inline_keyboard": [row]} if row else None
 
 
-def item_text(card: ItemCard, *, heading: str = "") -> str:
+def item_text(card: ItemCard, *, heading: str = "", words: Words = ENGLISH) -> str:
     lines = [heading] if heading else []
-    lines += [
-        card.title,
-        f"{card.where} · asked by {card.asked_by} · {card.created_at:%Y-%m-%d %H:%M} UTC",
-        "",
-    ]
-    lines += ["Question:", short_block(card.question), ""]
-    lines += ["The bot said:", short_block(card.answer)]
+    asked = words.say(
+        "card.asked", where=card.where_in(words), who=card.asked_by, when=card.created_at
+    )
+    lines += [card.title_in(words), asked, ""]
+    lines += [words.say("card.question"), short_block(card.question), ""]
+    lines += [words.say("card.said"), short_block(card.answer)]
     if card.kind == ItemKind.rejected:
-        lines.append(f"(rated 👎 by {card.raised_by})")
+        lines.append(words.say("card.rated", who=card.raised_by))
     if card.suggestion is not None:
-        lines += ["", f"Suggested by {card.raised_by}:", short_block(card.suggestion)]
+        lines += ["", words.say("card.suggested", who=card.raised_by), short_block(card.suggestion)]
     if not card.open:
-        lines += ["", f"✅ {card.done_line()}"]
+        lines += ["", f"✅ {card.done_line(words)}"]
         if card.answer_given:
-            lines += ["Answer given:", short_block(card.answer_given)]
+            lines += [words.say("card.given"), short_block(card.answer_given)]
     return "\n".join(lines)
 
 
@@ -132,40 +139,35 @@ def short_block(text: str) -> str:
     return text if len(text) <= QUOTE else text[: QUOTE - 1].rstrip() + "…"
 
 
-def run_text(report: RunReport) -> str:
-    lines = [report.headline]
-    if report.why:
-        lines.append(f"Why: {report.why}")
+def run_text(report: RunReport, words: Words = ENGLISH) -> str:
+    lines = [report.headline_in(words)]
+    why = report.why_in(words)
+    if why:
+        lines.append(words.say("run.why", why=why))
     if report.model_id:
-        lines.append(f"Model: {report.model_id} (version {report.version_id})")
-    scores = report.scores_line()
+        lines.append(words.say("run.model", model=report.model_id, version=report.version_id))
+    scores = report.scores_line(words)
     if scores:
         lines.append(scores)
-    lines.append(report.training_line())
+    lines.append(report.training_line(words))
     for sample in report.samples:
         lines += [
             "",
-            f"Held-out question: {short(sample.question, 300)}",
-            f"• candidate: {short(sample.candidate, 500)}",
-            f"• answering today: {short(sample.current, 500)}",
+            words.say("run.sample", question=short(sample.question, 300)),
+            words.say("run.candidate", answer=short(sample.candidate, 500)),
+            words.say("run.current", answer=short(sample.current, 500)),
         ]
     if report.note:
         lines += ["", report.note]
     return "\n".join(lines)
 
 
-def prompt_text(card: ItemCard) -> str:
-    """The ForceReply prompt asking a reviewer for their words; its end names the item."""
-    what = {
-        ItemKind.suggestion: "your version of the suggested answer",
-        ItemKind.rejected: "the right answer",
-        ItemKind.unanswered: "the answer",
-    }[card.kind]
-    return (
-        f"✏️ Reply to this message with {what} to «{short(card.question, 80)}». It teaches the "
-        "bot at once (and goes to the customer, from the team); leave out personal details. "
-        f"(desk item {card.id})"
-    )
+def prompt_text(card: ItemCard, words: Words = ENGLISH) -> str:
+    """The ForceReply prompt asking a reviewer for their words; its end names the item
+    (in English in every language: it is how the reply is told apart)."""
+    what = words.say(f"prompt.{card.kind.value}")
+    asked = words.say("prompt", what=what, question=short(card.question, 80))
+    return f"{asked} (desk item {card.id})"
 
 
 def prompted_item(message: Message) -> int | None:

@@ -1,7 +1,8 @@
 """What the bot tells reviewers on Telegram about the desk, in English and Spanish.
 
-(The cards themselves are in English, like the Slack desk's and the console's run
-pages; these are the bot speaking to one reviewer.)
+(The cards themselves are written by `bot.desk.wording`, in the same language: the
+reviewer's app's, kept with their `/notify` for the cards the desk pushes. The Slack
+desk's cards are in English.)
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ _ES = {
     "private": "Envíame {command} en un chat privado: el panel muestra preguntas de clientes.",
     "not_reviewer": "Solo los revisores del bot pueden usar el panel de revisión.",
     "empty": "No hay nada pendiente de revisión 🌱",
-    "heading": "{total} pendientes en el panel:",
+    "heading": "Pendientes en el panel: {total}",
     "done": "Eso es todo por ahora 🌱",
     "notify_on": (
         "Te llegarán aquí las tarjetas nuevas del panel: sugerencias, respuestas con 👎, "

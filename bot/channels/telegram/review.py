@@ -53,6 +53,7 @@ from bot.deliveries import first_delivery
 from bot.desk import actions, runs, walk
 from bot.desk.actions import AlreadyHandled, NotReviewer
 from bot.desk.views import NEEDS_TEXT, ItemCard
+from bot.desk.wording import Words, words_for
 from bot.errors import AfinaError
 from bot.identity import is_reviewer
 
@@ -114,9 +115,10 @@ class Review:
         if card is None:
             await message.reply_text(say("empty", user))
             return
-        keyboard = self.signer.item_keyboard(message.chat_id, card, walking=True)
+        words = words_for(user.language_code)
+        keyboard = self.signer.item_keyboard(message.chat_id, card, walking=True, words=words)
         await message.reply_text(
-            item_text(card, heading=say("heading", user, total=total)),
+            item_text(card, heading=say("heading", user, total=total), words=words),
             api_kwargs=keyboard_kwargs(keyboard),
         )
 
@@ -131,7 +133,11 @@ class Review:
             await message.reply_text(say("notify_off" if gone else "notify_was_off", user))
             return
         added = await self.blocking(
-            walk.subscribe, self.core, user=self.identity(user), destination=destination
+            walk.subscribe,
+            self.core,
+            user=self.identity(user),
+            destination=destination,
+            language=user.language_code or "",
         )
         await message.reply_text(say("notify_on" if added else "notify_again", user))
 
@@ -146,15 +152,16 @@ class Review:
             await query.answer(say_common("button_invalid", query.from_user), show_alert=True)
             return
         user = self.identity(query.from_user)
+        words = words_for(query.from_user.language_code)
         try:
             if pressed.what == "u":
-                said = await self.run_press(pressed, user)
+                said = await self.run_press(pressed, user, words)
             elif pressed.code == SKIP:
                 await query.answer()
-                await self.next_after(query, pressed.target, user, edit=True)
+                await self.next_after(query, pressed.target, user, words, edit=True)
                 return
             else:
-                pressed_said = await self.item_press(query, pressed, user)
+                pressed_said = await self.item_press(query, pressed, user, words)
                 if pressed_said is None:
                     return
                 said = pressed_said
@@ -164,55 +171,62 @@ class Review:
             said = exc.message
         await query.answer(said[:200], show_alert=len(said) > 200)
 
-    async def item_press(self, query: CallbackQuery, pressed: DeskPress, user: str) -> str | None:
+    async def item_press(
+        self, query: CallbackQuery, pressed: DeskPress, user: str, words: Words
+    ) -> str | None:
         action = pressed.action
         if action is None:
             return None
         if action in NEEDS_TEXT:
             card = await self.blocking(
-                actions.can_act, self.core, item_id=pressed.target, user=user
+                actions.can_act, self.core, item_id=pressed.target, user=user, words=words
             )
             await query.answer(say("ask_words", query.from_user))
             await query.get_bot().send_message(
                 query.message.chat.id,  # type: ignore[union-attr]
-                prompt_text(card),
+                prompt_text(card, words),
                 reply_markup=ForceReply(selective=True, input_field_placeholder="✏️"),
             )
             return None
         try:
             acted = await self.blocking(
-                actions.act, self.core, item_id=pressed.target, user=user, action=action
+                actions.act,
+                self.core,
+                item_id=pressed.target,
+                user=user,
+                action=action,
+                words=words,
             )
         except AlreadyHandled as exc:
             await self.blocking(self.core.desk.refresh_item, pressed.target)
-            await self.redraw(query, exc.card)
+            await self.redraw(query, exc.card, words)
             return exc.message
-        await self.redraw(query, acted.card)
+        await self.redraw(query, acted.card, words)
         if pressed.walking:
-            await self.next_after(query, pressed.target, user, edit=False)
+            await self.next_after(query, pressed.target, user, words, edit=False)
         return acted.message
 
-    async def run_press(self, pressed: DeskPress, user: str) -> str:
+    async def run_press(self, pressed: DeskPress, user: str, words: Words) -> str:
+        mine = {"run_id": pressed.target, "user": user, "words": words}
         if pressed.code == ROLLBACK:
-            return await self.blocking(runs.roll_back, self.core, run_id=pressed.target, user=user)
+            return await self.blocking(runs.roll_back, self.core, **mine)
         if pressed.code == PROMOTE:
-            return await self.blocking(
-                runs.promote_anyway, self.core, run_id=pressed.target, user=user
-            )
+            return await self.blocking(runs.promote_anyway, self.core, **mine)
         return ""
 
-    async def redraw(self, query: CallbackQuery, card: ItemCard) -> None:
+    async def redraw(self, query: CallbackQuery, card: ItemCard, words: Words) -> None:
         """The pressed card as the item is now (a walk's card is no desk card: redrawn here)."""
         chat_id = query.message.chat.id  # type: ignore[union-attr]
-        keyboard = self.signer.item_keyboard(chat_id, card, walking=True)
+        keyboard = self.signer.item_keyboard(chat_id, card, walking=True, words=words)
+        text = item_text(card, words=words)
         try:
-            await query.edit_message_text(item_text(card), api_kwargs=keyboard_kwargs(keyboard))
+            await query.edit_message_text(text, api_kwargs=keyboard_kwargs(keyboard))
         except BadRequest as exc:
             if "not modified" not in str(exc).lower():
                 logger.warning("could not redraw a desk card: %s", exc.message)
 
     async def next_after(
-        self, query: CallbackQuery, item_id: int, user: str, *, edit: bool
+        self, query: CallbackQuery, item_id: int, user: str, words: Words, *, edit: bool
     ) -> None:
         card, _total = await self.blocking(walk.next_open, self.core, user=user, after_id=item_id)
         chat_id = query.message.chat.id  # type: ignore[union-attr]
@@ -222,13 +236,12 @@ class Review:
             else:
                 await query.get_bot().send_message(chat_id, say("done", query.from_user))
             return
-        keyboard = self.signer.item_keyboard(chat_id, card, walking=True)
+        keyboard = self.signer.item_keyboard(chat_id, card, walking=True, words=words)
+        text = item_text(card, words=words)
         if edit:
-            await query.edit_message_text(item_text(card), api_kwargs=keyboard_kwargs(keyboard))
+            await query.edit_message_text(text, api_kwargs=keyboard_kwargs(keyboard))
         else:
-            await query.get_bot().send_message(
-                chat_id, item_text(card), api_kwargs=keyboard_kwargs(keyboard)
-            )
+            await query.get_bot().send_message(chat_id, text, api_kwargs=keyboard_kwargs(keyboard))
 
     # --- the reviewer's words ----------------------------------------------------------------
     async def answered(self, update: Update, context: Context) -> None:
@@ -257,6 +270,7 @@ class Review:
                 user=identity,
                 action=TEXT_ACTION[card.kind],
                 text=message.text,
+                words=words_for(user.language_code),
             )
             said = acted.message
         except NotReviewer:
