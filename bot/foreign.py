@@ -12,11 +12,17 @@ A foreign word is not always a different question: a paraphrase has words of
 its own ("How much is *delivery*?" against "¿Cuánto cuesta el envío?"). With an
 embedder, each foreign word is weighed by its *lift*: the question is embedded
 again without it, and if it then matches the example clearly better, that word
-pulled it away, so it is what the example does not answer. A synonym or a word
-of the other language lifts nothing (leaving it out loses meaning the example
-shares); "Canary" or "stolen" lifts. Measured on `bench/data`, the lift told
-paraphrases from near misses far better than scores, margins or word vectors
-(ROC AUC 0.81 on both sets against 0.57–0.77).
+pulled it away, so it is what the example does not answer. A synonym mostly lifts
+nothing (leaving it out loses meaning the example shares); "Canary" or "stolen"
+lifts. Measured on `bench/data`, the lift told paraphrases from near misses far
+better than scores, margins or word vectors (ROC AUC 0.81 on both sets against
+0.57–0.77).
+
+Asked in the other language, though, every word is foreign by spelling, and among
+so many one often lifts by chance: "Do you sell gift cards?" was held back from
+"¿Vendéis tarjetas regalo?". So across languages a word is first looked for by
+meaning: embedded alone, it sits close to its translation among the example's
+words (`bot.word_vectors`; "gift" / "regalo"), and such a word is not weighed.
 
 In a long message only the sentences that ask (with a "?") are weighed: the
 rest is greeting and context, and it would lift anything.
@@ -30,9 +36,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from bot.text import words
+from bot.text import looks_spanish, words
+
+if TYPE_CHECKING:
+    import numpy as np
 
 STEM = 5  # as the word index: `envíos` meets `envio`, `warranty` meets `warranties`
 
@@ -121,10 +130,16 @@ class Scorer(Protocol):
         """The example's dense score for each text asked as a question (None: no vectors)."""
         ...
 
+    def word_vectors(self, words: Sequence[str]) -> np.ndarray | None:
+        """Each word embedded alone (None: no embedder, or it failed)."""
+        ...
+
 
 class Match(Protocol):
     @property
     def example_id(self) -> int: ...
+    @property
+    def question(self) -> str: ...
     @property
     def texts(self) -> tuple[str, ...]: ...
     @property
@@ -180,12 +195,44 @@ def swap_gain(question: str, match: Match, scorer: Scorer) -> float:
     return _most_gained(asked, variants, match, scorer)
 
 
-def lift(question: str, match: Match, scorer: Scorer) -> float:
-    """The most the match gains when one of the question's foreign words is left out."""
+def lift(question: str, match: Match, scorer: Scorer, *, translation: float = 1.1) -> float:
+    """The most the match gains when one of the question's foreign words is left out.
+
+    `translation`: asked in the other language than the match, a foreign word that
+    close (cosine, embedded alone) to one of the match's words is its translation, and
+    not weighed (above 1: never)."""
+    gains = word_lifts(question, match, scorer)
+    close = translations(question, match, list(gains), scorer) if translation <= 1.0 else {}
+    weighed = (gain for word, gain in gains.items() if close.get(word, -1.0) < translation)
+    return max(weighed, default=0.0)
+
+
+def word_lifts(question: str, match: Match, scorer: Scorer) -> dict[str, float]:
+    """What the match gains when each of the question's foreign words is left out."""
     asked = question_part(question)
-    variants = [without(asked, w) for w in foreign_by_spelling(asked, match.texts)]
-    variants = [v for v in variants if content_words(v)]
-    return _most_gained(asked, variants, match, scorer)
+    variants = [(w, without(asked, w)) for w in foreign_by_spelling(asked, match.texts)]
+    variants = [(w, text) for w, text in variants if content_words(text)]
+    if not variants:
+        return {}
+    scores = scorer.scores_of(match.example_id, [asked, *(text for _, text in variants)])
+    if not scores:
+        return {}
+    return {w: score - scores[0] for (w, _), score in zip(variants, scores[1:], strict=True)}
+
+
+def translations(
+    question: str, match: Match, foreign: list[str], scorer: Scorer
+) -> dict[str, float]:
+    """Asked in the other language than the match: each foreign word's highest similarity
+    to a word of the match, both embedded alone (see the module docstring); else nothing."""
+    if not foreign or looks_spanish(question) == looks_spanish(match.question):
+        return {}
+    theirs = list(dict.fromkeys(w for text in match.texts for w in content_words(text)))
+    vectors = scorer.word_vectors([*foreign, *theirs]) if theirs else None
+    if vectors is None:
+        return {}
+    closest = (vectors[: len(foreign)] @ vectors[len(foreign) :].T).max(axis=1)
+    return {word: float(similarity) for word, similarity in zip(foreign, closest, strict=True)}
 
 
 def _most_gained(asked: str, variants: list[str], match: Match, scorer: Scorer) -> float:

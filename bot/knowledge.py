@@ -41,6 +41,7 @@ from bot.store import IndexRow
 from bot.tables import ExampleStatus, utcnow
 from bot.text import normal_form
 from bot.vectors import ExampleTexts
+from bot.word_vectors import WordVectors
 
 logger = logging.getLogger(__name__)
 
@@ -79,6 +80,7 @@ class Knowledge:
         self._lock = threading.Lock()
         self._began = 0  # when the last finished look at the database began (monotonic ns)
         self._queries: OrderedDict[str, np.ndarray | None] = OrderedDict()
+        self._words = WordVectors(embedder) if embedder is not None else None
         # Bumped by every change to what `closest` searches (always under `_lock`), so the
         # prompt and the examples backend, asking the same question, search only once.
         self._generation = 0
@@ -323,6 +325,10 @@ class Knowledge:
             return None
         with self._lock:
             return [self.dense.score(key, vector) for vector in matrix]
+
+    def word_vectors(self, words: Sequence[str]) -> np.ndarray | None:
+        """Each word embedded alone (`bot.foreign.untranslated`); None without an embedder."""
+        return self._words.of(words) if self._words is not None else None
 
     @property
     def has_vectors(self) -> bool:

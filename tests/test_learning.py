@@ -190,6 +190,24 @@ def test_confirmations_name_the_question_and_the_example(core: Core) -> None:
     assert f"#{example.id}" in message and "«What is the zorblat club?»" in message
 
 
+def test_a_plain_translation_of_a_taught_question_gets_its_answer(core: Core) -> None:
+    taught = {
+        "¿Vendéis tarjetas regalo?": "Sí, desde 20 €, en tienda y en la web.",
+        "¿Abrís los domingos?": "Los domingos abrimos de 10:00 a 14:00.",
+        "¿Puedo entrar con mi perro?": "¡Claro! Los perros son bienvenidos con correa.",
+        "¿Hacéis envíos fuera de la UE?": "No, de momento solo enviamos dentro de la UE.",
+    }
+    for question, answer in taught.items():
+        teach(core, question, answer)
+    # Every word is foreign by spelling; each is its translation, so none is weighed.
+    for asked in ("Do you have gift cards?", "Do you sell gift cards?"):
+        reply = ask(core, asked, chat=asked)
+        assert reply.outcome == ReplyOutcome.answered, asked
+        assert reply.text == "Sí, desde 20 €, en tienda y en la web."
+    near_miss = ask(core, "Do you ship to the Canary Islands?", chat="canary")
+    assert near_miss.outcome == ReplyOutcome.abstained
+
+
 def test_a_confirmation_speaks_the_reviewers_words_language_else_the_questions(
     core: Core,
 ) -> None:

@@ -91,7 +91,7 @@ class ExamplesBackend:
             verdict = judge(
                 matches,
                 thresholds,
-                lift=_lift(question, self.knowledge),
+                lift=_lift(question, self.knowledge, thresholds.translation),
                 swap=_swap(question, self.knowledge),
             )
         else:  # words only: a word the example never spells is a word it does not answer
@@ -142,8 +142,8 @@ class ExamplesBackend:
         )
 
 
-def _lift(question: str, knowledge: Knowledge) -> Callable[[Known], float]:
-    return lambda known: lift(question, known, knowledge)
+def _lift(question: str, knowledge: Knowledge, translation: float) -> Callable[[Known], float]:
+    return lambda known: lift(question, known, knowledge, translation=translation)
 
 
 def _swap(question: str, knowledge: Knowledge) -> Callable[[Known], float]:
