@@ -327,7 +327,7 @@ class Knowledge:
             return [self.dense.score(key, vector) for vector in matrix]
 
     def word_vectors(self, words: Sequence[str]) -> np.ndarray | None:
-        """Each word embedded alone (`bot.foreign.untranslated`); None without an embedder."""
+        """Each word embedded alone (`bot.foreign.translations`); None without an embedder."""
         return self._words.of(words) if self._words is not None else None
 
     @property

@@ -73,7 +73,7 @@ class Thresholds:
     named_lift: float = 1.0  # ... and to answer naming the question (else: abstain)
     swap: float = 1.0  # the most swapping one word back may gain it (`bot.foreign.swap_gain`)
     # Across languages, a word this close to one of the example's is its translation, and
-    # its lift is not weighed (`bot.foreign.untranslated`; above 1: never).
+    # its lift is not weighed (`bot.foreign.translations`; above 1: never).
     translation: float = 1.1
 
 

@@ -3,7 +3,7 @@
 "Do you sell gift cards?" asked of "¿Vendéis tarjetas regalo?" spells none of the
 example's words, so every word is weighed by its lift (`bot.foreign`), and some lift
 by chance: the plainest translation was held back. Embedded alone, a word and its
-translation sit close ("gift" / "regalo", "sell" / "vendeis"); a word the example does
+translation sit close ("gift" / "regalo", "Sundays" / "domingos"); a word the example does
 not speak of sits no closer to its words than to any other ("Canary", "stolen").
 
 A word's vector never changes, so each is embedded once per process (the question's
