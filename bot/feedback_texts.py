@@ -8,7 +8,7 @@ question they rated.
 from __future__ import annotations
 
 from bot.tables import FeedbackKind, ReplyOutcome
-from bot.text import looks_spanish
+from bot.text import is_spanish, looks_spanish
 
 _A, _R, _C = FeedbackKind.approve, FeedbackKind.reject, FeedbackKind.correct
 
@@ -51,6 +51,6 @@ def table_for(language: str | None, *said: str) -> dict[object, str]:
     """The texts in the person's language: the channel's word for it (`es`, `es-ES`, `en`),
     else the language of the first of their texts that has any words."""
     if language:
-        return ES if language.lower().startswith("es") else EN
+        return ES if is_spanish(language) else EN
     first = next((text for text in said if text and text.strip()), "")
     return ES if looks_spanish(first) else EN

@@ -66,6 +66,11 @@ def looks_spanish(text: str) -> bool:
     )
 
 
+def is_spanish(language: str | None) -> bool:
+    """Whether a language tag (a Telegram app's `es`, `es-ES`; a stored one) is Spanish."""
+    return (language or "").lower().startswith("es")
+
+
 def normal_form(text: str) -> str:
     """The form two texts share when they differ only in case, accents, spacing or punctuation."""
     return " ".join(words(text))

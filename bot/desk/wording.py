@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.text import is_spanish
+
 EN = {
     "title.suggestion": "Suggested correction",
     "title.rejected": "Answer rated 👎",
@@ -195,4 +197,4 @@ SPANISH = Words("es", ES)
 
 def words_for(language: str | None) -> Words:
     """A Telegram `language_code` (`es`, `es-ES`, `en`) or a stored one; English otherwise."""
-    return SPANISH if (language or "").lower().startswith("es") else ENGLISH
+    return SPANISH if is_spanish(language) else ENGLISH

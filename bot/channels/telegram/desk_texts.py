@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from telegram import User
 
+from bot.text import is_spanish
+
 _EN = {
     "private": "Send me {command} in a private chat: the desk shows customers' questions.",
     "not_reviewer": "Only the bot's reviewers can use the review desk.",
@@ -48,5 +50,5 @@ _ES = {
 
 def say(key: str, user: User | None, **values: object) -> str:
     language = (user.language_code or "") if user else ""
-    table = _ES if language.lower().startswith("es") else _EN
+    table = _ES if is_spanish(language) else _EN
     return table[key].format(**values)

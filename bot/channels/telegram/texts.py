@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from telegram import User
 
+from bot.text import is_spanish
+
 _EN = {
     "start": (
         "Hi{name}! I'm {brand}'s assistant 🌱 Ask me anything about our products, "
@@ -118,5 +120,5 @@ def say(key: str, user: User | None, **values: object) -> str:
 
 def say_in(language: str, key: str, **values: object) -> str:
     """The text `key` in a language (a Telegram `language_code`), filled in with `values`."""
-    table = _ES if language.lower().startswith("es") else _EN
+    table = _ES if is_spanish(language) else _EN
     return table[key].format(**values)
