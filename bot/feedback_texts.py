@@ -8,7 +8,7 @@ question they rated.
 from __future__ import annotations
 
 from bot.tables import FeedbackKind, ReplyOutcome
-from bot.text import is_spanish, looks_spanish
+from bot.text import is_spanish, looks_english, looks_spanish
 
 _A, _R, _C = FeedbackKind.approve, FeedbackKind.reject, FeedbackKind.correct
 
@@ -47,10 +47,14 @@ ES: dict[object, str] = {
 }
 
 
-def table_for(language: str | None, *said: str) -> dict[object, str]:
+def table_for(language: str | None, correction: str, asked: str) -> dict[object, str]:
     """The texts in the person's language: the channel's word for it (`es`, `es-ES`, `en`),
-    else the language of the first of their texts that has any words."""
+    else their correction's where it reads as one language ("Sí, desde 20 €." reads as
+    neither), else the question's."""
     if language:
         return ES if is_spanish(language) else EN
-    first = next((text for text in said if text and text.strip()), "")
-    return ES if looks_spanish(first) else EN
+    if looks_spanish(correction):
+        return ES
+    if looks_english(correction):
+        return EN
+    return ES if looks_spanish(asked) else EN

@@ -66,6 +66,21 @@ def looks_spanish(text: str) -> bool:
     )
 
 
+# ... and that only English uses: for a short text that may read as neither.
+_ENGLISH = frozenset(
+    {
+        "the", "you", "your", "we", "our", "yes", "is", "are", "it", "and", "of", "to",
+        "for", "with", "from", "this", "that", "can", "do", "does", "have", "has", "will",
+    }
+)  # fmt: skip
+
+
+def looks_english(text: str) -> bool:
+    """Whether a text holds English's little words (and reads no more as Spanish)."""
+    tokens = words(text)
+    return not looks_spanish(text) and any(t in _ENGLISH for t in tokens)
+
+
 def is_spanish(language: str | None) -> bool:
     """Whether a language tag (a Telegram app's `es`, `es-ES`; a stored one) is Spanish."""
     return (language or "").lower().startswith("es")

@@ -216,6 +216,9 @@ def test_a_confirmation_speaks_the_reviewers_words_language_else_the_questions(
     assert said.startswith("Thanks, learned #")  # the reviewer wrote English
     said = feedback(core, spanish.id or 0, FeedbackKind.reject)
     assert said == "Gracias por avisar; queda anotado para la revisión del equipo."
+    short = ask(core, "¿Tenéis duchas?", chat="duchas")
+    said = feedback(core, short.id or 0, FeedbackKind.correct, "Sí, dos.")  # reads as neither
+    assert said.startswith("Gracias, aprendido #")
     abstained = ask(core, "¿Qué tiempo hará mañana en Valencia?", chat="weather")
     said = feedback(core, abstained.id or 0, FeedbackKind.approve)
     assert said.startswith("Gracias, pero esa respuesta decía que no lo sabía")
