@@ -262,10 +262,11 @@ def handoff_place(session: Session, *, reply: Reply) -> tuple[str, str | None]:
 
 def subscribe(session: Session, *, destination: str, user_id: str, language: str = "") -> bool:
     """Opt a chat in; False when it already was (its language is kept up to date)."""
+    tag = language[:16] or None  # the column's width; a Telegram code is 2-5 characters
     values = {
         "destination": destination,
         "user_id": user_id,
-        "language": language[:16] or None,
+        "language": tag,
         "created_at": utcnow(),
     }
     if insert_once(session.connection(), DeskSubscription, values, ["destination"]) is not None:
@@ -273,8 +274,8 @@ def subscribe(session: Session, *, destination: str, user_id: str, language: str
     found = session.exec(
         select(DeskSubscription).where(DeskSubscription.destination == destination)
     ).one()
-    if language and found.language != language[:16]:
-        found.language = language[:16]
+    if tag and found.language != tag:
+        found.language = tag
         session.add(found)
         session.flush()
     return False

@@ -45,9 +45,7 @@ class TelegramDesk:
 
     channel = CHANNEL
 
-    def __init__(
-        self, settings: Settings, language_of: Callable[[str], str] = lambda _destination: ""
-    ) -> None:
+    def __init__(self, settings: Settings, language_of: Callable[[str], str]) -> None:
         self.settings = settings
         self.language_of = language_of  # a destination's reviewer's language (their /notify)
         self.signer = DeskSigner(bot_token(settings))
