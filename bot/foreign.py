@@ -27,6 +27,11 @@ words (`bot.word_vectors`; "gift" / "regalo"), and such a word is not weighed.
 In a long message only the sentences that ask (with a "?") are weighed: the
 rest is greeting and context, and it would lift anything.
 
+A question of one content word, foreign to the example ("¿Tenéis duchas?" against
+"¿Tenéis parking para bicis?"), has nothing left to compare once it is out, and it
+shares only how it is asked: that word must pull the question toward the example
+(`ALONE`), or the bot says it doesn't know.
+
 Content words are what is left after the little words of Spanish and English
 (articles, pronouns, question words, auxiliaries, greetings): those say how a
 thing is asked, not what.
@@ -208,9 +213,20 @@ def lift(question: str, match: Match, scorer: Scorer, *, translation: float = 1.
 
 
 def word_lifts(question: str, match: Match, scorer: Scorer) -> dict[str, float]:
-    """What the match gains when each of the question's foreign words is left out."""
+    """What the match gains when each of the question's foreign words is left out.
+
+    A question whose one content word is foreign ("¿Tenéis *duchas*?" against "¿Tenéis
+    parking para bicis?") shares nothing with the match but how it is asked, so that word
+    must be what pulls it there: its lift is taken against the little words left
+    ("¿Tenéis?") plus `ALONE`, so it clears the bars only if it pulls by more than
+    that. A question of that one word alone has nothing to compare: `ALONE_UNWEIGHED`."""
     asked = question_part(question)
-    variants = [(w, without(asked, w)) for w in foreign_by_spelling(asked, match.texts)]
+    foreign = foreign_by_spelling(asked, match.texts)
+    if not foreign:
+        return {}
+    if content_words(asked) == foreign and len(foreign) == 1:
+        return {foreign[0]: _alone(asked, foreign[0], match, scorer)}
+    variants = [(w, without(asked, w)) for w in foreign]
     variants = [(w, text) for w, text in variants if content_words(text)]
     if not variants:
         return {}
@@ -218,6 +234,25 @@ def word_lifts(question: str, match: Match, scorer: Scorer) -> dict[str, float]:
     if not scores:
         return {}
     return {w: score - scores[0] for (w, _), score in zip(variants, scores[1:], strict=True)}
+
+
+# How far a question's one content word, foreign to the match, must pull the question toward
+# it (see `word_lifts`): beyond the named band's 0.0025 of `bot.matching`, so that a word that
+# changes nothing ("¿Tenéis WhatsApp?" against "¿Vendéis tarjetas regalo?": −0.001) is no
+# answer, and one that means the example's topic ("¿Cuál es vuestro teléfono?" against
+# "What's your phone number?": −0.048) still is.
+ALONE = 0.0125
+ALONE_UNWEIGHED = 1.0
+
+
+def _alone(asked: str, word: str, match: Match, scorer: Scorer) -> float:
+    rest = without(asked, word)
+    if not words(rest):
+        return ALONE_UNWEIGHED
+    scores = scorer.scores_of(match.example_id, [asked, rest])
+    if not scores:
+        return 0.0
+    return scores[1] - scores[0] + ALONE
 
 
 def translations(

@@ -34,7 +34,7 @@ the question *becomes* the taught one and its score jumps: the *swap gain*
   `prompt` and leads the best other answer by `margin` (or there is no other answer),
   the abstention names it as the nearest thing taught (`Verdict.nearest`), without its
   answer: most paraphrases the lift holds back are pointed at their own question that
-  way (53-75% on the three sets of `bench/data`), and a yes gets its answer
+  way (51-75% on the three sets of `bench/data`), and a yes gets its answer
   (`bot.confirming`).
 
 A question asked exactly as taught (up to case, accents and punctuation) is always

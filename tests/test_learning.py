@@ -208,6 +208,21 @@ def test_a_plain_translation_of_a_taught_question_gets_its_answer(core: Core) ->
     assert near_miss.outcome == ReplyOutcome.abstained
 
 
+def test_a_question_of_one_word_the_example_never_spells_is_not_answered_from_it(
+    core: Core,
+) -> None:
+    teach(core, "¿Vendéis tarjetas regalo?", "Sí, desde 20 €.")
+    teach(core, "What is your phone number?", "Call us on 960 000 000.")
+    # Nothing but "¿Tenéis …?" ties these to a taught question: no answer, named or not.
+    for asked in ("¿Tenéis WhatsApp?", "¿Tenéis duchas?"):
+        reply = ask(core, asked, chat=asked)
+        assert reply.outcome == ReplyOutcome.abstained, asked
+        assert "20 €" not in reply.text and "960" not in reply.text
+    # One word that means the taught one (here its translation) still gets the answer.
+    assert ask(core, "¿Cuál es vuestro teléfono?", chat="tel").text == "Call us on 960 000 000."
+    assert ask(core, "¿Tenéis tarjetas?", chat="cards").text == "Sí, desde 20 €."
+
+
 def test_a_confirmation_speaks_the_reviewers_words_language_else_the_questions(
     core: Core,
 ) -> None:
