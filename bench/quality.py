@@ -13,6 +13,8 @@ unseen words dropped, one threshold) in the same run, for each set:
 
 - paraphrases given the right taught answer: as the bot's own ("own"), naming the
   question it answers ("named": "Si te refieres a «…»: …"), and the two together;
+- paraphrases given another fact's answer, own or named (as much a bluff as a near miss
+  answered);
 - near misses given any taught answer: own, named, and the two together. A named answer
   to a near miss is still a taught answer to a question nobody taught, so the target
   counts it ("any"); for paraphrases both figures are printed and the target counts a
@@ -230,6 +232,7 @@ class Figures:
     misses: int = 0
     abstained: int = 0  # paraphrases given "don't know"
     pointed_right: int = 0  # ... that named their own taught question as the nearest
+    wrong: int = 0  # paraphrases given another fact's answer (own or named): a bluff too
 
     @property
     def right(self) -> int:
@@ -250,6 +253,7 @@ def figures(
         right = result.used == query.fact and result.outcome in ("answered", "transparent")
         f.right_own += right and result.outcome == "answered"
         f.right_named += right and result.outcome == "transparent"
+        f.wrong += result.used != query.fact and result.outcome in ("answered", "transparent")
         ranked = [taught_ids.get(c.example_id, c.example_id) for c in result.candidates]
         f.top1 += ranked[:1] == [query.fact]
         f.top3 += query.fact in ranked[:3]
@@ -265,7 +269,8 @@ def figures(
 def line(f: Figures) -> str:
     return (
         f"paraphrases right {pct(f.right, f.paraphrases)} [own {pct(f.right_own, f.paraphrases)},"
-        f" named {f.right_named}] · other language {pct(f.other_lang_right, f.other_lang)}"
+        f" named {f.right_named}] · another fact's answer {pct(f.wrong, f.paraphrases)}"
+        f" · other language {pct(f.other_lang_right, f.other_lang)}"
         f" · near misses given a taught answer {pct(f.miss_own + f.miss_named, f.misses)}"
         f" [own {f.miss_own}, named {f.miss_named}] · top-1 {pct(f.top1, f.paraphrases)}"
         f" top-3 {pct(f.top3, f.paraphrases)} in prompt {pct(f.in_prompt, f.paraphrases)}"
