@@ -96,6 +96,9 @@ class Settings(BaseSettings):
 
     # --- the review desk ---------------------------------------------------
     slack_review_channel: str = ""  # a channel id (C0123…) or #name; empty: no Slack desk
+    # The Slack desk's cards, modal and Home tab speak one language for the whole team
+    # (Telegram's follow each reviewer's app).
+    slack_desk_language: Literal["en", "es"] = "en"
     handoff_reply: bool = True  # send a reviewer's answer back to the customer who asked
     desk_poll_interval_s: float = Field(default=2.0, gt=0, le=3600)
 

@@ -27,11 +27,23 @@ SHOWN = 10  # open items listed
 
 
 @dataclass(frozen=True)
+class Scored:
+    """The last run the gate scored: its candidate against the model answering then."""
+
+    run_id: int
+    state: str
+    metric: str
+    candidate: float
+    current: float
+
+
+@dataclass(frozen=True)
 class Overview:
     open_counts: dict[str, int]
     unanswered_this_week: int
-    answering: str  # `version 3 · ft:gpt-4.1-mini:… (openai)`
-    last_scores: str | None  # `candidate 0.812 · answering then 0.790 (chrf), run #4`
+    answering: str  # `ft:gpt-4.1-mini:… (openai)`
+    answering_version: int | None
+    last_scored: Scored | None
     next_retrain: datetime | None
     new_examples: int
     needed: int
@@ -55,12 +67,12 @@ def overview(core: Core, *, shown: int = SHOWN) -> Overview:
         active = store.active_version(session)
         scored = _last_scored(store.list_runs(session, limit=10))
     target = choose_target(settings, active)
-    version = f"version {target.version_id} · " if target.version_id else ""
     return Overview(
         open_counts=counts,
         unanswered_this_week=week,
-        answering=f"{version}{target.model} ({target.backend})",
-        last_scores=scored,
+        answering=f"{target.model} ({target.backend})",
+        answering_version=target.version_id or None,
+        last_scored=scored,
         next_retrain=stored_jobs(core.engine).get(RETRAIN_JOB),
         new_examples=new_examples(core, settings.tuning_provider),
         needed=settings.retrain_min_new_examples,
@@ -68,13 +80,16 @@ def overview(core: Core, *, shown: int = SHOWN) -> Overview:
     )
 
 
-def _last_scored(runs: Any) -> str | None:
+def _last_scored(runs: Any) -> Scored | None:
     for run in runs:
         scores = run.scores or {}
         if isinstance(scores.get("candidate"), int | float):
-            return (
-                f"candidate {scores['candidate']:.3f} · answering then "
-                f"{scores.get('current', 0):.3f} ({scores.get('metric', '?')}), run #{run.id} "
-                f"{run.state}"
+            current = scores.get("current", 0)
+            return Scored(
+                run_id=run.id,
+                state=str(run.state),
+                metric=str(scores.get("metric", "?")),
+                candidate=float(scores["candidate"]),
+                current=float(current) if isinstance(current, int | float) else 0.0,
             )
     return None

@@ -92,12 +92,12 @@ class RunReport:
             "run.scores",
             metric=self.metric,
             scored=self.scored,
-            candidate=self.candidate_score,
-            current=self.current_score,
+            candidate=words.decimal(self.candidate_score),
+            current=words.decimal(self.current_score),
         )
 
     def training_line(self, words: Words = ENGLISH) -> str:
-        cost = words.say("run.cost", cost=self.cost_usd) if self.cost_usd else ""
+        cost = words.say("run.cost", cost=words.decimal(self.cost_usd, 2)) if self.cost_usd else ""
         tokens = self.trained_tokens
         tokens_part = words.say("run.tokens", tokens=words.count(tokens)) if tokens else ""
         return words.say(

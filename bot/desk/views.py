@@ -107,14 +107,15 @@ class ItemCard:
             return f"{place}, {kind} {self.chat_id}"
         return place
 
-    def done_line(self, words: Words = ENGLISH) -> str:
-        """`Answered by slack:U1 at 2026-12-01 10:32 UTC · sent to the customer`."""
+    def done_line(self, words: Words = ENGLISH, *, who: str | None = None) -> str:
+        """`Answered by slack:U1 at 2026-12-01 10:32 UTC · sent to the customer`; `who` writes
+        the reviewer another way (Slack's `<@U1>`)."""
         if self.open or self.action is None:
             return words.say("waiting")
         return words.say(
             "done_line",
             done=words.say(f"done.{self.action.value}"),
-            who=self.handled_by,
+            who=self.handled_by if who is None else who,
             when=words.say("done_at", when=self.handled_at) if self.handled_at else "",
             handoff=self.handoff_line(words),
         )

@@ -66,11 +66,11 @@ EN = {
     "run.not_gated": "the {provider} provider is not gated: it answers at once",
     "run.why": "Why: {why}",
     "run.model": "Model: {model} (version {version})",
-    "run.scores": "Gate ({metric}, {scored} held-out questions): candidate {candidate:.3f} · "
-    "answering today {current:.3f}",
+    "run.scores": "Gate ({metric}, {scored} held-out questions): candidate {candidate} · "
+    "answering today {current}",
     "run.trained": "Trained on {count} examples ({new} new, {method}){tokens}{cost}",
     "run.tokens": " · {tokens} tokens",
-    "run.cost": " · cost ${cost:.2f}",
+    "run.cost": " · cost ${cost}",
     "run.sample": "Held-out question: {question}",
     "run.candidate": "• candidate: {answer}",
     "run.current": "• answering today: {answer}",
@@ -90,6 +90,56 @@ EN = {
     "act.answered": "Answered",
     "act.corrected": "Corrected",
     "act.taught": "{done} #{item}: the bot uses it from now on{reach}.",
+    # Slack's Block Kit cards, modal and Home tab (`bot.channels.slack.desk_blocks`, `desk_home`)
+    "slack.question": "Question",
+    "slack.said": "The bot said",
+    "slack.answered": "The bot answered",
+    "slack.suggested": "Suggested by {who}",
+    "slack.rated": " · rated 👎 by {who}",
+    "slack.asked": "Asked by {who} in {where}{rated} · {when:%Y-%m-%d %H:%M} UTC",
+    "slack.given": "Answer given",
+    "slack.modal.edited": "Edit the suggestion",
+    "slack.modal.answered": "Answer the question",
+    "slack.modal.corrected": "Correct the answer",
+    "slack.send": "Send",
+    "slack.teach": "Teach",
+    "slack.cancel": "Cancel",
+    "slack.the_answer": "The answer",
+    "slack.goes_out": "It goes to the customer in their chat, from the team, and the bot uses it "
+    "from now on. Leave out personal details: other customers may get this answer too.",
+    "slack.goes": "The bot uses it from now on. Leave out personal details: other customers "
+    "may get this answer too.",
+    "slack.why": "Why:",
+    "slack.model": "Model:",
+    "slack.version": "version {version}",
+    "slack.held_out": "Held-out question",
+    "slack.candidate": "Candidate",
+    "slack.current": "Answering today",
+    "slack.from_team": "From the team",
+    "home.title": "afina · review desk",
+    "home.open": "Open items:",
+    "home.kind.suggestion": "suggested",
+    "home.kind.rejected": "👎",
+    "home.kind.unanswered": "unanswered",
+    "home.week": "Unanswered this week:",
+    "home.answering": "Answering:",
+    "home.version": "version {version} · ",
+    "home.last_gate": "Last gate:",
+    "home.gate": "candidate {candidate} · answering then {current} ({metric}), run #{run} {state}",
+    "home.no_gate": "no run scored yet",
+    "home.state.promoted": "promoted",
+    "home.state.rejected": "rejected",
+    "home.next": "Next retrain:",
+    "home.not_scheduled": "not scheduled",
+    "home.needs": "{new} of {needed} new examples it needs",
+    "home.console": "Open the console",
+    "home.empty": "Nothing waits for a reviewer. 🌱",
+    "home.more": "…and {more} more: the review channel, `afina review`, the console",
+    "home.stranger": "Ask me anything in a DM, or mention me in a channel. Under every answer: "
+    "👍 / 👎 and ✏️ Correct.\nThe review desk here is for the bot's reviewers.",
+    "console.title": "The web console",
+    "console.close": "Close",
+    "console.link": "Your sign-in link works once, for {minutes} minutes.",
 }
 
 ES = {
@@ -148,10 +198,10 @@ ES = {
     "run.why": "Por qué: {why}",
     "run.model": "Modelo: {model} (versión {version})",
     "run.scores": "Control ({metric}, {scored} preguntas reservadas): candidato "
-    "{candidate:.3f} · el que responde hoy {current:.3f}",
+    "{candidate} · el que responde hoy {current}",
     "run.trained": "Entrenado con {count} ejemplos ({new} nuevos, {method}){tokens}{cost}",
     "run.tokens": " · {tokens} tokens",
-    "run.cost": " · coste ${cost:.2f}",
+    "run.cost": " · coste {cost} $",
     "run.sample": "Pregunta reservada: {question}",
     "run.candidate": "• candidato: {answer}",
     "run.current": "• el que responde hoy: {answer}",
@@ -172,6 +222,58 @@ ES = {
     "act.answered": "Respondida",
     "act.corrected": "Corregida",
     "act.taught": "{done} #{item}: el bot la usa a partir de ahora{reach}.",
+    "slack.question": "Pregunta",
+    "slack.said": "El bot dijo",
+    "slack.answered": "El bot respondió",
+    "slack.suggested": "Sugerida por {who}",
+    "slack.rated": " · valorada con 👎 por {who}",
+    "slack.asked": "Preguntó {who} en {where}{rated} · {when:%Y-%m-%d %H:%M} UTC",
+    "slack.given": "Respuesta dada",
+    "slack.modal.edited": "Editar la sugerencia",
+    "slack.modal.answered": "Responder la pregunta",
+    "slack.modal.corrected": "Corregir la respuesta",
+    "slack.send": "Enviar",
+    "slack.teach": "Enseñar",
+    "slack.cancel": "Cancelar",
+    "slack.the_answer": "La respuesta",
+    "slack.goes_out": "Le llega al cliente en su chat, de parte del equipo, y el bot la usa a "
+    "partir de ahora. No incluyas datos personales: otros clientes pueden recibir esta "
+    "respuesta.",
+    "slack.goes": "El bot la usa a partir de ahora. No incluyas datos personales: otros "
+    "clientes pueden recibir esta respuesta.",
+    "slack.why": "Por qué:",
+    "slack.model": "Modelo:",
+    "slack.version": "versión {version}",
+    "slack.held_out": "Pregunta reservada",
+    "slack.candidate": "Candidato",
+    "slack.current": "El que responde hoy",
+    "slack.from_team": "De parte del equipo",
+    "home.title": "afina · panel de revisión",
+    "home.open": "Pendientes:",
+    "home.kind.suggestion": "sugeridas",
+    "home.kind.rejected": "👎",
+    "home.kind.unanswered": "sin respuesta",
+    "home.week": "Sin respuesta esta semana:",
+    "home.answering": "Responde:",
+    "home.version": "versión {version} · ",
+    "home.last_gate": "Último control:",
+    "home.gate": "candidato {candidate} · el que respondía {current} ({metric}), "
+    "entrenamiento #{run} {state}",
+    "home.no_gate": "ningún entrenamiento puntuado todavía",
+    "home.state.promoted": "promovido",
+    "home.state.rejected": "rechazado",
+    "home.next": "Próximo reentrenamiento:",
+    "home.not_scheduled": "sin programar",
+    "home.needs": "{new} de los {needed} ejemplos nuevos que necesita",
+    "home.console": "Abrir la consola",
+    "home.empty": "Nada espera a un revisor. 🌱",
+    "home.more": "…y {more} más: el canal de revisión, `afina review`, la consola",
+    "home.stranger": "Pregúntame lo que quieras por mensaje directo, o mencióname en un canal. "
+    "Bajo cada respuesta: 👍 / 👎 y ✏️ Corregir.\nEl panel de revisión es para los revisores "
+    "del bot.",
+    "console.title": "La consola web",
+    "console.close": "Cerrar",
+    "console.link": "Tu enlace de acceso funciona una vez, durante {minutes} minutos.",
 }
 
 
@@ -189,6 +291,11 @@ class Words:
         """`12,345` in English, `12.345` in Spanish."""
         grouped = f"{number:,}"
         return grouped.replace(",", ".") if self.language == "es" else grouped
+
+    def decimal(self, number: float, digits: int = 3) -> str:
+        """`0.812` in English, `0,812` in Spanish."""
+        written = f"{number:.{digits}f}"
+        return written.replace(".", ",") if self.language == "es" else written
 
 
 ENGLISH = Words("en", EN)

@@ -1,11 +1,13 @@
-"""The desk's Spanish: every sentence translated, and a run announcement as a Spanish
-reviewer reads it on Telegram."""
+"""The desk's Spanish: every sentence translated, a run announcement as a Spanish reviewer
+reads it on Telegram, and a Spanish team's Slack Home tab."""
 
 from __future__ import annotations
 
 import string
 
+from bot.channels.slack.desk_home import home_view
 from bot.channels.telegram.desk_cards import DeskSigner, run_text
+from bot.desk.home import Overview, Scored
 from bot.desk.reports import GateSample, RunReport
 from bot.desk.wording import EN, ES, words_for
 from bot.tables import RunState
@@ -49,8 +51,8 @@ def test_a_run_announcement_reads_in_spanish_with_its_buttons() -> None:
         "Por qué: pasó el control: no es peor que el modelo que responde hoy y no pierde "
         "ninguna corrección",
         "Modelo: ft:afina-3 (versión 3)",
-        "Control (exact, 20 preguntas reservadas): candidato 0.812 · el que responde hoy 0.744",
-        "Entrenado con 48 ejemplos (6 nuevos, sft) · 12.345 tokens · coste $1.50",
+        "Control (exact, 20 preguntas reservadas): candidato 0,812 · el que responde hoy 0,744",
+        "Entrenado con 48 ejemplos (6 nuevos, sft) · 12.345 tokens · coste 1,50 $",
         "",
         "Pregunta reservada: ¿Enviáis a Italia?",
         "• candidato: Sí, en 3 días.",
@@ -62,3 +64,29 @@ def test_a_run_announcement_reads_in_spanish_with_its_buttons() -> None:
     keyboard = DeskSigner("secret").run_keyboard(42, report, spanish)
     assert keyboard is not None
     assert [b["text"] for b in keyboard["inline_keyboard"][0]] == ["Volver atrás"]
+
+
+def test_the_slack_home_tab_writes_a_spanish_teams_figures_their_way() -> None:
+    overview = Overview(
+        open_counts={"suggestion": 2, "rejected": 0, "unanswered": 1},
+        unanswered_this_week=4,
+        answering="ft:afina-3 (openai)",
+        answering_version=3,
+        last_scored=Scored(
+            run_id=7, state="promoted", metric="exact", candidate=0.8123, current=0.7
+        ),
+        next_retrain=None,
+        new_examples=6,
+        needed=20,
+    )
+    [_, summary, *_] = home_view(overview, words_for("es"))["blocks"]
+    assert summary["text"]["text"].splitlines() == [
+        "*Pendientes:* 3 (2 sugeridas · 0 👎 · 1 sin respuesta)",
+        "*Sin respuesta esta semana:* 4",
+        "*Responde:* versión 3 · ft:afina-3 (openai)",
+        "*Último control:* candidato 0,812 · el que respondía 0,700 (exact), entrenamiento #7 "
+        "promovido",
+        "*Próximo reentrenamiento:* sin programar · 6 de los 20 ejemplos nuevos que necesita",
+    ]
+    english = home_view(overview)["blocks"][1]["text"]["text"]
+    assert "*Last gate:* candidate 0.812 · answering then 0.700 (exact), run #7 promoted" in english

@@ -24,6 +24,7 @@ from bot.config import Settings
 from bot.desk.ends import DeskError, HandoffNote
 from bot.desk.reports import RunReport
 from bot.desk.views import ItemCard
+from bot.desk.wording import words_for
 
 CHANNEL = "slack"
 CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{6,}$")
@@ -67,6 +68,7 @@ class SlackDesk:
 
         self.settings = settings
         self.client = client or make_client(settings)
+        self.words = words_for(settings.slack_desk_language)
         self._channel_id: str | None = None
         self._missing_until = 0.0
         self._lock = threading.Lock()
@@ -87,21 +89,30 @@ class SlackDesk:
         return [f"{CHANNEL}:{self._channel_id}"]
 
     def post_item(self, destination: str, card: ItemCard) -> str:
-        return self._post(destination, desk_blocks.item_text(card), desk_blocks.item_blocks(card))
+        text, blocks = self._item(card)
+        return self._post(destination, text, blocks)
 
     def update_item(self, destination: str, message_id: str, card: ItemCard) -> None:
-        self._update(message_id, desk_blocks.item_text(card), desk_blocks.item_blocks(card))
+        self._update(message_id, *self._item(card))
 
     def post_run(self, destination: str, report: RunReport) -> str:
-        return self._post(destination, report.headline, desk_blocks.run_blocks(report))
+        return self._post(destination, *self._run(report))
 
     def update_run(self, destination: str, message_id: str, report: RunReport) -> None:
-        self._update(message_id, report.headline, desk_blocks.run_blocks(report))
+        self._update(message_id, *self._run(report))
+
+    def _item(self, card: ItemCard) -> tuple[str, list[desk_blocks.Block]]:
+        words = self.words
+        return desk_blocks.item_text(card, words), desk_blocks.item_blocks(card, words)
+
+    def _run(self, report: RunReport) -> tuple[str, list[desk_blocks.Block]]:
+        return report.headline_in(self.words), desk_blocks.run_blocks(report, self.words)
 
     def hand_off(self, note: HandoffNote) -> str:
         """The reviewer's answer in the question's thread, marked as the team's."""
         by = desk_blocks.who(note.reviewer) if note.reviewer.startswith("slack:") else ""
-        head = f"💬 *From the team* ({by})" if by else "💬 *From the team*"
+        team = self.words.say("slack.from_team")
+        head = f"💬 *{team}* ({by})" if by else f"💬 *{team}*"
         text = f"{head}\n{note.text}"
         try:
             response = self.client.chat_postMessage(

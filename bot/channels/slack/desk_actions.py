@@ -26,6 +26,7 @@ from bot.desk.actions import AlreadyHandled
 from bot.desk.home import overview
 from bot.desk.tables import ItemAction
 from bot.desk.views import NEEDS_TEXT
+from bot.desk.wording import words_for
 from bot.errors import AfinaError
 from bot.identity import is_reviewer
 from bot.signin import console_link
@@ -39,6 +40,7 @@ ITEM_PRESS = re.compile(r"^afina_desk_(approved|edited|rejected|answered|correct
 class DeskActions:
     def __init__(self, core: Core) -> None:
         self.core = core
+        self.words = words_for(core.settings.slack_desk_language)  # the whole team's
 
     def register(self, app: App) -> None:
         app.action(ITEM_PRESS)(self.on_item)
@@ -63,14 +65,16 @@ class DeskActions:
             logger.warning("unexpected desk button %r", action.get("action_id"))
             return
         try:
+            words = self.words
             if chosen in NEEDS_TEXT:
-                card = actions.can_act(self.core, item_id=item_id, user=user)
+                card = actions.can_act(self.core, item_id=item_id, user=user, words=words)
                 target = Answering(item_id, chosen, where, home)
                 hands_off = actions.would_hand_off(self.core, card)
-                modal = desk_blocks.text_modal(card, target, hands_off=hands_off)
+                modal = desk_blocks.text_modal(card, target, hands_off=hands_off, words=words)
                 client.views_open(trigger_id=body["trigger_id"], view=modal)
                 return
-            said = actions.act(self.core, item_id=item_id, user=user, action=chosen).message
+            acted = actions.act(self.core, item_id=item_id, user=user, action=chosen, words=words)
+            said = acted.message
         except AlreadyHandled as exc:
             self.core.desk.refresh_item(item_id)
             said = exc.message
@@ -85,20 +89,25 @@ class DeskActions:
         target = Answering.load(view.get("private_metadata") or "{}")
         user = f"{CHANNEL}:{body['user']['id']}"
         text = desk_blocks.submitted_text(view)
+        words = self.words
         if not text.strip():
-            ack(
-                response_action="errors", errors={desk_blocks.TEXT_BLOCK: "Write the answer first."}
-            )
+            errors = {desk_blocks.TEXT_BLOCK: words.say("act.no_words")}
+            ack(response_action="errors", errors=errors)
             return
         try:
-            actions.can_act(self.core, item_id=target.item_id, user=user)
+            actions.can_act(self.core, item_id=target.item_id, user=user, words=words)
         except AfinaError as exc:
             ack(response_action="errors", errors={desk_blocks.TEXT_BLOCK: exc.message})
             return
         ack()  # the modal closes; the rest happens after
         try:
             said = actions.act(
-                self.core, item_id=target.item_id, user=user, action=target.action, text=text
+                self.core,
+                item_id=target.item_id,
+                user=user,
+                action=target.action,
+                text=text,
+                words=words,
             ).message
         except AfinaError as exc:
             said = exc.message
@@ -118,9 +127,9 @@ class DeskActions:
         rollback = action.get("action_id") == desk_blocks.ROLLBACK_ACTION
         try:
             said = (
-                runs.roll_back(self.core, run_id=run_id, user=user)
+                runs.roll_back(self.core, run_id=run_id, user=user, words=self.words)
                 if rollback
-                else (runs.promote_anyway(self.core, run_id=run_id, user=user))
+                else runs.promote_anyway(self.core, run_id=run_id, user=user, words=self.words)
             )
         except AfinaError as exc:
             said = exc.message
@@ -134,9 +143,9 @@ class DeskActions:
 
     def publish_home(self, client: WebClient, slack_user: str) -> None:
         if is_reviewer(f"{CHANNEL}:{slack_user}", self.core.settings):
-            view = home_view(overview(self.core))
+            view = home_view(overview(self.core), self.words)
         else:
-            view = stranger_view()
+            view = stranger_view(self.words)
         client.views_publish(user_id=slack_user, view=view)
 
     def on_console(self, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -148,7 +157,8 @@ class DeskActions:
         except AfinaError:
             return  # the Home tab shows the button to reviewers only
         minutes = max(1, self.core.settings.console_link_ttl_s // 60)
-        client.views_open(trigger_id=body["trigger_id"], view=console_modal(link, minutes))
+        modal = console_modal(link, minutes, self.words)
+        client.views_open(trigger_id=body["trigger_id"], view=modal)
 
     # --- telling the presser -----------------------------------------------------------------
     def _reply(

@@ -15,6 +15,7 @@ from typing import Any
 from bot.desk.reports import RunReport
 from bot.desk.tables import ItemAction, ItemKind
 from bot.desk.views import LABELS, ItemCard, short
+from bot.desk.wording import ENGLISH, Words
 
 Block = dict[str, Any]
 
@@ -32,11 +33,6 @@ STYLES = {
     ItemAction.answered: "primary",
     ItemAction.corrected: "primary",
     ItemAction.rejected: "danger",
-}
-MODAL_TITLES = {
-    ItemAction.edited: "Edit the suggestion",
-    ItemAction.answered: "Answer the question",
-    ItemAction.corrected: "Correct the answer",
 }
 
 
@@ -80,47 +76,53 @@ def button(text: str, action_id: str, value: str, style: str | None = None) -> B
 # --- item cards -------------------------------------------------------------------------
 
 
-def item_blocks(card: ItemCard, *, compact: bool = False) -> list[Block]:
+def item_blocks(card: ItemCard, words: Words = ENGLISH, *, compact: bool = False) -> list[Block]:
     """A card: what was asked and answered, the suggestion, who and where; buttons while
     open, what was done and by whom once handled. `compact` for the Home tab's list."""
     limit = 300 if compact else QUOTE_MAX
     blocks: list[Block] = []
+    title = card.title_in(words)
     if compact:
-        blocks.append(section(f"*{escape(card.title)}*\n{quote(card.question, limit)}"))
+        blocks.append(section(f"*{escape(title)}*\n{quote(card.question, limit)}"))
     else:
-        blocks.append({"type": "header", "text": {"type": "plain_text", "text": card.title}})
-        blocks.append(section(f"*Question*\n{quote(card.question, limit)}"))
-    said = "The bot said" if card.kind != ItemKind.unanswered else "The bot answered"
+        blocks.append({"type": "header", "text": {"type": "plain_text", "text": title}})
+        blocks.append(section(f"*{words.say('slack.question')}*\n{quote(card.question, limit)}"))
+    said = words.say("slack.said" if card.kind != ItemKind.unanswered else "slack.answered")
     blocks.append(section(f"*{said}*\n{quote(card.answer, limit)}"))
     if card.suggestion is not None:
-        blocks.append(
-            section(f"*Suggested by {who(card.raised_by)}*\n{quote(card.suggestion, limit)}")
-        )
-    raised = f" · rated 👎 by {who(card.raised_by)}" if card.kind == ItemKind.rejected else ""
-    asked = f"Asked by {who(card.asked_by)} in {escape(card.where)}{raised}"
-    blocks.append(context(f"{asked} · {card.created_at:%Y-%m-%d %H:%M} UTC"))
+        suggested = words.say("slack.suggested", who=who(card.raised_by))
+        blocks.append(section(f"*{suggested}*\n{quote(card.suggestion, limit)}"))
+    rejected = card.kind == ItemKind.rejected
+    rated = words.say("slack.rated", who=who(card.raised_by)) if rejected else ""
+    where = escape(card.where_in(words))
+    asked = words.say(
+        "slack.asked", who=who(card.asked_by), where=where, rated=rated, when=card.created_at
+    )
+    blocks.append(context(asked))
     if card.open:
         blocks.append(
             {
                 "type": "actions",
                 "block_id": f"afina_desk_{card.id}",
                 "elements": [
-                    button(LABELS[a], ITEM_ACTIONS[a], str(card.id), STYLES.get(a))
+                    button(
+                        words.say(f"label.{a.value}"), ITEM_ACTIONS[a], str(card.id), STYLES.get(a)
+                    )
                     for a in card.choices
                 ],
             }
         )
         return blocks
     if card.answer_given:
-        blocks.append(section(f"*Answer given*\n{quote(card.answer_given, limit)}"))
-    done = card.done_line().replace(f"by {card.handled_by}", f"by {who(card.handled_by)}", 1)
-    blocks.append(context(f"✅ {done}"))
+        given = words.say("slack.given")
+        blocks.append(section(f"*{given}*\n{quote(card.answer_given, limit)}"))
+    blocks.append(context(f"✅ {card.done_line(words, who=who(card.handled_by))}"))
     return blocks
 
 
-def item_text(card: ItemCard) -> str:
+def item_text(card: ItemCard, words: Words = ENGLISH) -> str:
     """The notification text of a card (what Slack shows where blocks cannot be shown)."""
-    return f"{card.title}: {short(card.question, 150)}"
+    return f"{card.title_in(words)}: {short(card.question, 150)}"
 
 
 @dataclass(frozen=True)
@@ -150,20 +152,16 @@ class Answering:
         )
 
 
-def text_modal(card: ItemCard, target: Answering, *, hands_off: bool) -> Block:
+def text_modal(
+    card: ItemCard, target: Answering, *, hands_off: bool, words: Words = ENGLISH
+) -> Block:
     """The reviewer's words for an item, pre-filled with what there is to start from."""
     start = {
         ItemAction.edited: card.suggestion or "",
         ItemAction.corrected: card.answer,
         ItemAction.answered: "",
     }[target.action]
-    goes = (
-        "It goes to the customer in their chat, from the team, and the bot uses it from now "
-        "on. Leave out personal details: other customers may get this answer too."
-        if hands_off
-        else "The bot uses it from now on. Leave out personal details: other customers "
-        "may get this answer too."
-    )
+    goes = words.say("slack.goes_out" if hands_off else "slack.goes")
     element: Block = {
         "type": "plain_text_input",
         "action_id": TEXT_INPUT,
@@ -176,15 +174,18 @@ def text_modal(card: ItemCard, target: Answering, *, hands_off: bool) -> Block:
         "type": "modal",
         "callback_id": TEXT_VIEW,
         "private_metadata": target.dump(),
-        "title": {"type": "plain_text", "text": MODAL_TITLES[target.action]},
-        "submit": {"type": "plain_text", "text": "Send" if hands_off else "Teach"},
-        "close": {"type": "plain_text", "text": "Cancel"},
+        "title": {"type": "plain_text", "text": words.say(f"slack.modal.{target.action.value}")},
+        "submit": {
+            "type": "plain_text",
+            "text": words.say("slack.send" if hands_off else "slack.teach"),
+        },
+        "close": {"type": "plain_text", "text": words.say("slack.cancel")},
         "blocks": [
-            section(f"*Question*\n{quote(card.question, 600)}"),
+            section(f"*{words.say('slack.question')}*\n{quote(card.question, 600)}"),
             {
                 "type": "input",
                 "block_id": TEXT_BLOCK,
-                "label": {"type": "plain_text", "text": "The answer"},
+                "label": {"type": "plain_text", "text": words.say("slack.the_answer")},
                 "element": element,
             },
             context(goes),
@@ -200,34 +201,38 @@ def submitted_text(view: dict[str, Any]) -> str:
 # --- run announcements ---------------------------------------------------------------------
 
 
-def run_blocks(report: RunReport) -> list[Block]:
-    blocks: list[Block] = [
-        {"type": "header", "text": {"type": "plain_text", "text": short(report.headline, 150)}}
-    ]
-    lines = [f"*Why:* {escape(report.why)}"] if report.why else []
+def run_blocks(report: RunReport, words: Words = ENGLISH) -> list[Block]:
+    headline = short(report.headline_in(words), 150)
+    blocks: list[Block] = [{"type": "header", "text": {"type": "plain_text", "text": headline}}]
+    why = report.why_in(words)
+    lines = [f"*{words.say('slack.why')}* {escape(why)}"] if why else []
     if report.model_id:
-        lines.append(f"*Model:* `{escape(report.model_id)}` (version {report.version_id})")
-    scores = report.scores_line()
+        version = words.say("slack.version", version=report.version_id)
+        lines.append(f"*{words.say('slack.model')}* `{escape(report.model_id)}` ({version})")
+    scores = report.scores_line(words)
     if scores:
         lines.append(escape(scores))
-    lines.append(escape(report.training_line()))
+    lines.append(escape(report.training_line(words)))
     blocks.append(section("\n".join(lines)))
     for sample in report.samples:
-        blocks.append(section(f"*Held-out question*\n{quote(sample.question, 400)}"))
+        held_out = words.say("slack.held_out")
+        blocks.append(section(f"*{held_out}*\n{quote(sample.question, 400)}"))
+        candidate, current = words.say("slack.candidate"), words.say("slack.current")
         blocks.append(
             {
                 "type": "section",
                 "fields": [
-                    {"type": "mrkdwn", "text": f"*Candidate*\n{quote(sample.candidate, 900)}"},
-                    {"type": "mrkdwn", "text": f"*Answering today*\n{quote(sample.current, 900)}"},
+                    {"type": "mrkdwn", "text": f"*{candidate}*\n{quote(sample.candidate, 900)}"},
+                    {"type": "mrkdwn", "text": f"*{current}*\n{quote(sample.current, 900)}"},
                 ],
             }
         )
     buttons = []
+    run = str(report.run_id)
     if report.can_roll_back:
-        buttons.append(button("Roll back", ROLLBACK_ACTION, str(report.run_id), "danger"))
+        buttons.append(button(words.say("label.rollback"), ROLLBACK_ACTION, run, "danger"))
     if report.can_promote:
-        buttons.append(button("Promote anyway", PROMOTE_ACTION, str(report.run_id), "primary"))
+        buttons.append(button(words.say("label.promote"), PROMOTE_ACTION, run, "primary"))
     if buttons:
         blocks.append(
             {"type": "actions", "block_id": f"afina_run_{report.run_id}", "elements": buttons}

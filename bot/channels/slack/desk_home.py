@@ -17,74 +17,90 @@ from bot.channels.slack.desk_blocks import (
     item_blocks,
     section,
 )
-from bot.desk.home import Overview
+from bot.desk.home import Overview, Scored
+from bot.desk.wording import ENGLISH, Words
 
-KIND_WORDS = {"suggestion": "suggested", "rejected": "👎", "unanswered": "unanswered"}
 
-
-def home_view(overview: Overview) -> Block:
+def home_view(overview: Overview, words: Words = ENGLISH) -> Block:
     counts = " · ".join(
-        f"{n} {KIND_WORDS.get(kind, kind)}" for kind, n in overview.open_counts.items()
+        f"{n} {words.table.get(f'home.kind.{kind}', kind)}"
+        for kind, n in overview.open_counts.items()
     )
     retrain = (
-        f"{overview.next_retrain:%Y-%m-%d %H:%M} UTC" if overview.next_retrain else "not scheduled"
+        f"{overview.next_retrain:%Y-%m-%d %H:%M} UTC"
+        if overview.next_retrain
+        else words.say("home.not_scheduled")
     )
+    version = overview.answering_version
+    answering = (words.say("home.version", version=version) if version else "") + overview.answering
+    needs = words.say("home.needs", new=overview.new_examples, needed=overview.needed)
     lines = [
-        f"*Open items:* {overview.open_total} ({counts})",
-        f"*Unanswered this week:* {overview.unanswered_this_week}",
-        f"*Answering:* {escape(overview.answering)}",
-        f"*Last gate:* {escape(overview.last_scores or 'no run scored yet')}",
-        f"*Next retrain:* {retrain} · {overview.new_examples} of {overview.needed} new "
-        "examples it needs",
+        f"*{words.say('home.open')}* {overview.open_total} ({counts})",
+        f"*{words.say('home.week')}* {overview.unanswered_this_week}",
+        f"*{words.say('home.answering')}* {escape(answering)}",
+        f"*{words.say('home.last_gate')}* {escape(_gate(overview.last_scored, words))}",
+        f"*{words.say('home.next')}* {retrain} · {needs}",
     ]
+    console = words.say("home.console")
     blocks: list[Block] = [
-        {"type": "header", "text": {"type": "plain_text", "text": "afina · review desk"}},
+        {"type": "header", "text": {"type": "plain_text", "text": words.say("home.title")}},
         section("\n".join(lines)),
         {
             "type": "actions",
             "block_id": "afina_home_tools",
-            "elements": [button("Open the console", CONSOLE_ACTION, "console", "primary")],
+            "elements": [button(console, CONSOLE_ACTION, "console", "primary")],
         },
         {"type": "divider"},
     ]
     if not overview.items:
-        blocks.append(section("Nothing waits for a reviewer. 🌱"))
+        blocks.append(section(words.say("home.empty")))
     for card in overview.items:
-        blocks += item_blocks(card, compact=True)
+        blocks += item_blocks(card, words, compact=True)
         blocks.append({"type": "divider"})
     more = overview.open_total - len(overview.items)
     if more > 0:
-        blocks.append(context(f"…and {more} more: the review channel, `afina review`, the console"))
+        blocks.append(context(words.say("home.more", more=more)))
     return {"type": "home", "blocks": blocks[:100]}
 
 
-def stranger_view() -> Block:
+def _gate(scored: Scored | None, words: Words) -> str:
+    if scored is None:
+        return words.say("home.no_gate")
+    return words.say(
+        "home.gate",
+        candidate=words.decimal(scored.candidate),
+        current=words.decimal(scored.current),
+        metric=scored.metric,
+        run=scored.run_id,
+        state=words.table.get(f"home.state.{scored.state}", scored.state),
+    )
+
+
+def stranger_view(words: Words = ENGLISH) -> Block:
     return {
         "type": "home",
         "blocks": [
             {"type": "header", "text": {"type": "plain_text", "text": "afina"}},
-            section(
-                "Ask me anything in a DM, or mention me in a channel. Under every answer: "
-                "👍 / 👎 and ✏️ Correct.\nThe review desk here is for the bot's reviewers."
-            ),
+            section(words.say("home.stranger")),
         ],
     }
 
 
-def console_modal(link: str, minutes: int) -> Block:
+def console_modal(link: str, minutes: int, words: Words = ENGLISH) -> Block:
+    opens = words.say("home.console")
     return {
         "type": "modal",
-        "title": {"type": "plain_text", "text": "The web console"},
-        "close": {"type": "plain_text", "text": "Close"},
+        "title": {"type": "plain_text", "text": words.say("console.title")},
+        "close": {"type": "plain_text", "text": words.say("console.close")},
         "blocks": [
-            section(f"Your sign-in link works once, for {minutes} minutes."),
+            section(words.say("console.link", minutes=minutes)),
             {
                 "type": "actions",
                 "elements": [
                     {
                         "type": "button",
                         "action_id": "afina_console_open",
-                        "text": {"type": "plain_text", "text": "Open the console"},
+                        "text": {"type": "plain_text", "text": opens},
                         "url": link,
                         "style": "primary",
                     }
