@@ -52,17 +52,9 @@ class RunReport:
     samples: list[GateSample] = field(default_factory=list)
     note: str = ""  # what a reviewer did since (rolled back, promoted anyway)
 
-    @property
-    def headline(self) -> str:
-        return self.headline_in(ENGLISH)
-
     def headline_in(self, words: Words) -> str:
         state = words.say(f"run.{self.state.value}")
         return words.say("run.headline", run=self.run_id, provider=self.provider, state=state)
-
-    @property
-    def why(self) -> str:
-        return self.why_in(ENGLISH)
 
     def why_in(self, words: Words) -> str:
         if self.error:

@@ -80,10 +80,6 @@ class ItemCard:
     def open(self) -> bool:
         return self.status == ItemStatus.open
 
-    @property
-    def title(self) -> str:
-        return self.title_in(ENGLISH)
-
     def title_in(self, words: Words) -> str:
         return f"{ICONS[self.kind]} {words.say(f'title.{self.kind.value}')} #{self.id}"
 
