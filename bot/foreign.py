@@ -33,8 +33,8 @@ shares only how it is asked: that word must pull the question toward the example
 (`ALONE`), or the bot says it doesn't know.
 
 Content words are what is left after the little words of Spanish and English
-(articles, pronouns, question words, auxiliaries, greetings): those say how a
-thing is asked, not what.
+(articles, pronouns, question words, auxiliaries, greetings, and how a chat writes
+them: "r u", "4", "pa", "q"): those say how a thing is asked, not what.
 """
 
 from __future__ import annotations
@@ -70,7 +70,15 @@ such than that the their them then there these they this those through to too u
 ur up us very was we were what whats when where which while who whom why will with
 would you your yours im ive id youre dont doesnt cant isnt s t d ll m re ve q
 """
-STOPWORDS = frozenset(_LITTLE_WORDS.split())
+# How a chat writes those same little words ("where r u guys located?", "4 a big dog",
+# "q hora abris", "pa salir", "x el estilo"): slang is one of the ways people ask, and a
+# word like "r" or "pa", never in a taught question, lifted paraphrases away from theirs.
+_CHAT_WORDS = """
+r 4 pls plz thx ty tho lol yeah yep yup nope ok okay guys hiya btw idk wanna gonna
+gotta gimme lemme cuz coz bc pa k ke xq pq porq tb tmb tbn x dnd xfa porfa plis ey oye
+holi tio tia chicos
+"""
+STOPWORDS = frozenset(_LITTLE_WORDS.split()) | frozenset(_CHAT_WORDS.split())
 
 
 def content_words(text: str) -> list[str]:

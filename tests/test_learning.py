@@ -223,6 +223,21 @@ def test_a_question_of_one_word_the_example_never_spells_is_not_answered_from_it
     assert ask(core, "¿Tenéis tarjetas?", chat="cards").text == "Sí, desde 20 €."
 
 
+def test_a_question_written_in_chat_slang_gets_the_answer(core: Core) -> None:
+    groom = teach(core, "What does a full groom cost for a big dog?", "45 € for a large dog.")
+    teach(core, "¿Hacéis talleres de adiestramiento?", "Sí, los sábados, 20 € por sesión.")
+    teach(core, "Do you have food for dogs with allergies?", "Yes, hypoallergenic kibble.")
+    # "4", "ey", "d", "x" are how a chat writes little words, not what it asks.
+    slang = ask(core, "hey how much 4 a full groom on a big dog?", chat="groom")
+    assert slang.text == "45 € for a large dog."
+    assert slang.used_examples[0]["id"] == groom
+    said = ask(core, "ey hacéis talleres d adiestramiento o algo x el estilo??", chat="taller")
+    assert said.text == "Sí, los sábados, 20 € por sesión."
+    assert ask(core, "got any food 4 allergic dogs?", chat="food").text == (
+        "Yes, hypoallergenic kibble."
+    )
+
+
 def test_a_confirmation_speaks_the_reviewers_words_language_else_the_questions(
     core: Core,
 ) -> None:
