@@ -230,6 +230,11 @@ class FakeSlack(FakeServer):
         shown.blocks = list(args.get("blocks") or shown.blocks)
         return {"channel": args["channel"], "ts": args["ts"], "text": shown.text}
 
+    def _chat_delete(self, args: dict[str, Any]) -> dict[str, Any]:
+        if self.messages.pop(args["ts"], None) is None:
+            return {"ok": False, "error": "message_not_found"}
+        return {"channel": args["channel"], "ts": args["ts"]}
+
     def _chat_postEphemeral(self, args: dict[str, Any]) -> dict[str, Any]:
         self.ephemerals.append(args)
         return {"message_ts": self._new_ts()}

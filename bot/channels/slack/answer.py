@@ -14,6 +14,9 @@ What the person sees:
 - A message holds at most `part_chars`; a longer answer continues in the next
   message, cut at a clean break chosen with `lookahead_chars` of text in hand.
 - The last message carries 👍 / 👎 / ✏️; its `ts` is what reactions map back to.
+- A process that froze while its model wrote and finds the question taken over when it
+  records the reply deletes what it had shown (`withdraw`): the process that took it
+  over posts the answer, after its apology, and the thread shows it once.
 
 The status is set while holding a lock that `finish` also takes, so a slow
 status call can never land after the answer and leave "thinking…" behind it.
@@ -119,6 +122,7 @@ class AnswerWriter:
         self._stream: ChatStream | None = None
         self._ts: str | None = None  # the current message, once it exists
         self._broken = False  # showing the answer live failed; it is posted whole at the end
+        self._opened: list[str] = []  # every message this answer showed so far (its ts)
 
     # --- while the model writes ---------------------------------------------
     def start(self) -> None:
@@ -174,6 +178,19 @@ class AnswerWriter:
         """Show nothing: the question turned out to be answered already."""
         self.status.clear()
 
+    def withdraw(self) -> None:
+        """Take back what was shown: another process took the question over while the model
+        wrote (this one froze past its claim), and it posts the answer. Best effort: a
+        message Slack will not delete is logged, and stays."""
+        self.status.clear()
+        self._end_quietly()
+        for ts in self._opened:
+            try:
+                self.client.chat_delete(channel=self.place.channel, ts=ts)
+            except Exception as exc:
+                logger.warning("could not take back a streamed message: %s", _describe(exc))
+        self._opened = []
+
     def abort(self, text: str) -> None:
         """End whatever was shown and post a short message instead of an answer."""
         self.status.clear()
@@ -228,6 +245,8 @@ class AnswerWriter:
                 recipient_team_id=self.place.team_id,
             )
         self._stream.append(markdown_text=text)
+        if self._stream.ts and self._stream.ts not in self._opened:
+            self._opened.append(self._stream.ts)
 
     def _show_update(self, controls: list[blocks.Block]) -> None:
         content = blocks.text_blocks(self._shown) + controls
@@ -239,6 +258,7 @@ class AnswerWriter:
                 blocks=content,
             )
             self._ts = str(response["ts"])
+            self._opened.append(self._ts)
         else:
             self.client.chat_update(
                 channel=self.place.channel, ts=self._ts, text=self._shown, blocks=content

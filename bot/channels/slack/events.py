@@ -34,7 +34,7 @@ from bot.channels.slack.notify import tell
 from bot.channels.slack.receipts import receipts_of
 from bot.db import session_scope
 from bot.deliveries import first_delivery
-from bot.errors import AfinaError, Repeated
+from bot.errors import AfinaError, Repeated, TakenOver
 from bot.feedback import give
 from bot.messages import Incoming
 from bot.recovery import SORRY_LATE
@@ -244,6 +244,9 @@ class Conversations:
             finally:  # stored (or refused): Slack may be told 200 now
                 self.receipts.done(event_id)
             reply = self.core.responder.reply(taken, on_delta=writer.on_delta)
+        except TakenOver:  # this process froze past its claim: another one answers it
+            writer.withdraw()
+            return
         except Repeated:
             writer.cancel()
             logger.info("Slack redelivered event %s; it was already handled", event_id)
