@@ -25,6 +25,11 @@ unseen words dropped, one threshold) in the same run, for each set:
   question as the nearest one (the person can ask it as taught);
 
 each split by kind and language (and near misses by kind where the set names them).
+
+Then a new team's first lessons: only 3 facts of the set taught (2 draws), every
+paraphrase asked. A question about a fact not taught yet must get no taught answer,
+own or named: with so little taught, the runner-up is about something else and
+leading it proves nothing (`Thresholds.unrelated`).
 Three sets: `bench/data/quality.json` (Pedalea, a bike shop) calibrates; the held-out
 `bench/data/quality_holdout.json` (Marea, a bookshop: other facts, other kinds of near
 misses, written before any tuning) and `bench/data/quality_third.json` (Patitas Felices,
@@ -39,6 +44,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import random
 import sys
 import tempfile
 import time
@@ -371,7 +377,7 @@ def calibrate(queries: list[Query], results: list[Result], ids: dict[int, int]) 
         (replace(committed, translation=t) for t in (0.84, 0.86, 0.87, 0.88, 0.89, 0.9, 1.1)),
     ).translation
     grid = (
-        Thresholds(bar, answer, margin, most, named, swap, translation)
+        Thresholds(bar, answer, margin, most, named, swap, translation, committed.unrelated)
         for bar in (0.81, 0.80, 0.79, 0.78)
         for answer in (bar, 0.82, 0.84)
         for margin in (0.0, 0.005, 0.01, 0.015, 0.02)
@@ -421,6 +427,61 @@ def run(
         f"questions in {asked_s:.1f} s ({1000 * asked_s / len(queries):.0f} ms each)"
     )
     return results, ids, core
+
+
+# --- a new team's first lessons --------------------------------------------------------
+
+FIRST_TAUGHT = 3  # facts a new team has taught
+FIRST_DRAWS = 2
+
+
+@dataclass
+class FirstLessons:
+    untaught: int = 0  # paraphrases of facts not taught: each must get "don't know"
+    own: int = 0  # ... given a taught answer as the bot's own
+    named: int = 0  # ... or naming the question
+    taught: int = 0  # paraphrases of the facts taught
+    right: int = 0  # ... given their answer (own or named)
+
+    def add(self, queries: list[Query], results: list[Result]) -> None:
+        for query, result in zip(queries, results, strict=True):
+            given = result.outcome in ("answered", "transparent")
+            if query.fact is None:
+                self.untaught += 1
+                self.own += result.outcome == "answered"
+                self.named += result.outcome == "transparent"
+            else:
+                self.taught += 1
+                self.right += given and result.used == query.fact
+
+    def line(self) -> str:
+        return (
+            f"questions on facts not taught given a taught answer "
+            f"{pct(self.own + self.named, self.untaught)} [own {self.own}, named {self.named}]"
+            f" · paraphrases of the taught facts right {pct(self.right, self.taught)}"
+        )
+
+
+def first_lessons(
+    backend: str, facts: list[dict[str, Any]], queries: list[Query], voice: str
+) -> tuple[FirstLessons, FirstLessons]:
+    """(today's lexical index, this backend) with only FIRST_TAUGHT facts taught, each of
+    FIRST_DRAWS draws (seeded, so every run draws the same)."""
+    draw = random.Random(12)
+    before, now = FirstLessons(), FirstLessons()
+    for _ in range(FIRST_DRAWS):
+        chosen = sorted(draw.sample(range(len(facts)), FIRST_TAUGHT))
+        asked = [
+            replace(q, fact=chosen.index(q.fact) if q.fact in chosen else None)
+            for q in queries
+            if q.fact is not None
+        ]
+        taught = [facts[i] for i in chosen]
+        before.add(asked, legacy(taught, asked))
+        results, _ids, core = run(backend, taught, asked, voice)
+        now.add(asked, results)
+        core.engine.dispose()
+    return before, now
 
 
 def dump(path: Path, queries: list[Query], results: list[Result], ids: dict[int, int]) -> None:
@@ -483,6 +544,10 @@ def main() -> None:
             if args.dump:
                 dump(args.dump.with_suffix(f".{path.stem}.{backend}.json"), queries, results, ids)
             core.engine.dispose()
+        before, now = first_lessons(backends[0], facts, queries, voice)
+        print(f"\n=== first lessons: {FIRST_TAUGHT} facts taught ({FIRST_DRAWS} draws)")
+        print(f"  today: {before.line()}")
+        print(f"  {backends[0]}: {now.line()}")
         if args.calibrate and half == "calibration":
             tuned = calibrate(*kept[-1][1:])
     if tuned is not None:

@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     answer_min_margin: float | None = Field(default=None, ge=0.0, le=1.0)
     answer_max_lift: float | None = Field(default=None, ge=-1.0, le=1.0)
     answer_max_swap: float | None = Field(default=None, ge=-1.0, le=1.0)
+    answer_unrelated_score: float | None = Field(default=None, ge=0.0, le=1.0)
 
     # --- embeddings ---------------------------------------------------------
     embeddings_backend: EmbeddingsBackend = "local"

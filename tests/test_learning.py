@@ -224,6 +224,8 @@ def test_a_question_of_one_word_the_example_never_spells_is_not_answered_from_it
 
 
 def test_a_question_written_in_chat_slang_gets_the_answer(core: Core) -> None:
+    # Nothing taught yet: told so in the Spanish the chat writes.
+    assert ask(core, "q hora abris?", chat="hours").text.startswith("Eso todavía no lo sé")
     groom = teach(core, "What does a full groom cost for a big dog?", "45 € for a large dog.")
     teach(core, "¿Hacéis talleres de adiestramiento?", "Sí, los sábados, 20 € por sesión.")
     teach(core, "Do you have food for dogs with allergies?", "Yes, hypoallergenic kibble.")
@@ -236,6 +238,24 @@ def test_a_question_written_in_chat_slang_gets_the_answer(core: Core) -> None:
     assert ask(core, "got any food 4 allergic dogs?", chat="food").text == (
         "Yes, hypoallergenic kibble."
     )
+
+
+def test_with_few_lessons_leading_an_unrelated_runner_up_is_no_answer(core: Core) -> None:
+    # A new team's first lessons: whatever is asked, the runner-up is about something else.
+    teach(core, "¿Cómo pido cita para la peluquería canina?", "Por teléfono o en la web.")
+    teach(core, "Does my dog need to be vaccinated for grooming?", "Yes, bring the card.")
+    teach(core, "¿Dónde está la tienda?", "En la calle Alfonso I, 12.")
+    food = ask(core, "got any food 4 allergic dogs?", chat="food")  # never taught
+    assert food.outcome == ReplyOutcome.abstained
+    assert "bring the card" not in food.text
+    # What was taught still carries over to other wordings and the other language.
+    assert ask(core, "¿Cómo reservo hora en la peluquería para mi perro?", chat="a").text == (
+        "Por teléfono o en la web."
+    )
+    assert ask(core, "Does my puppy need his jabs before a groom?", chat="b").text == (
+        "Yes, bring the card."
+    )
+    assert ask(core, "where is the shop?", chat="c").text == "En la calle Alfonso I, 12."
 
 
 def test_a_confirmation_speaks_the_reviewers_words_language_else_the_questions(
