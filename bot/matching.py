@@ -56,7 +56,7 @@ The numbers are calibrated with `bench/quality.py --calibrate` on
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from bot.config import Settings
 from bot.tables import ReplyOutcome
@@ -85,42 +85,39 @@ class Thresholds:
     unrelated: float = 0.0
 
 
+# `bench/quality.py --calibrate` on bench/data/quality.json (44 facts, 176 paraphrases, 50
+# near misses): the most paraphrases with the right answer while at most 10% of near misses
+# get any taught answer (an answer as the bot's own counting double). The score bars barely
+# matter there: 0.78-0.81 tie on that set (an unrelated question scores ~0.8); the margin
+# and the lift do the work.
+# The swap bar and the named band's 0.0025 are set by hand, as never bluffing comes first:
+# the calibration set has few one-word swaps, and there the pair costs one paraphrase of 176
+# for no near miss; on the two held-out sets it halves the near misses given an answer on
+# one (17.5% -> 7.5%) and takes one of 40 off the other, for one paraphrase of 120 on each.
+# The translation bar: `--calibrate` with the bars above; 0.88-0.90 tie on the calibration
+# set and the lowest is kept (0.87 lets two near misses more through, "coffee" /
+# "cafetería"). Held out: other-language answers 63 -> 80%, 40 -> 57%.
+# The unrelated bar, by hand too: what e5 gives a question about something else (median
+# ~0.81 on the three sets). With 3 facts taught (the bench's first lessons) questions on
+# facts not taught got a taught answer 11.9 / 14.4 / 15.3% of the time, now 2.7 / 9.3 /
+# 2.8%, for 1-2 points of paraphrases right on the full sets.
+E5 = Thresholds(
+    prompt=0.80,
+    answer=0.80,
+    margin=0.01,
+    lift=0.005,
+    named_lift=0.0025,
+    swap=0.02,
+    translation=0.88,
+    unrelated=0.82,
+)
+
 CALIBRATED = {
-    # `bench/quality.py --calibrate` on bench/data/quality.json (44 facts, 176
-    # paraphrases, 50 near misses): the most paraphrases with the right answer while
-    # at most 10% of near misses get any taught answer (an answer as the bot's own
-    # counting double). The score bars barely matter there: 0.78-0.81 tie on that set
-    # (an unrelated question scores ~0.8); the margin and the lift do the work.
-    # The swap bar and the named band's 0.0025 are set by hand, as never bluffing
-    # comes first: the calibration set has few one-word swaps, and there the pair
-    # costs one paraphrase of 176 for no near miss; on the two held-out sets it halves
-    # the near misses given an answer on one (17.5% -> 7.5%) and takes one of 40 off
-    # the other, for one paraphrase of 120 on each.
-    # The translation bar: `--calibrate` with the bars above; 0.88-0.90 tie on the
-    # calibration set and the lowest is kept (0.87 lets two near misses more through,
-    # "coffee" / "cafetería"). Held out: other-language answers 63 -> 80%, 40 -> 57%.
-    "local": Thresholds(
-        prompt=0.80,
-        answer=0.80,
-        margin=0.01,
-        lift=0.005,
-        named_lift=0.0025,
-        swap=0.02,
-        translation=0.88,
-        unrelated=0.82,
-    ),
+    "local": E5,
     # An unknown embedding model: the same bars, and no word read as a translation (its
     # similarities for single words are on a scale of its own); calibrate yours with
-    # `bench/quality.py --calibrate` and set the four settings.
-    "openai": Thresholds(
-        prompt=0.80,
-        answer=0.80,
-        margin=0.01,
-        lift=0.005,
-        named_lift=0.0025,
-        swap=0.02,
-        unrelated=0.82,
-    ),
+    # `bench/quality.py --calibrate` and set the settings above.
+    "openai": replace(E5, translation=1.1),
     # Words only: set by hand (its calibration answers almost nothing at all).
     "none": Thresholds(prompt=0.35, answer=0.6, margin=0.1),
 }
