@@ -29,7 +29,7 @@ the question *becomes* the taught one and its score jumps: the *swap gain*
   least, what a question about something else entirely scores: with a new team's
   first lessons taught, the runner-up is about something else, and leading it proved
   nothing (with 3 facts taught, 11-16% of questions on facts not taught got a
-  taught answer on the three sets; 6-8% now);
+  taught answer on the three sets; 3-9% now);
 - **transparent**: it clears `prompt` and `unrelated`, no word lifts it by more than
   `named_lift` and no swap gains it more than `swap`, but not all of the above
   — the bot gives the answer naming the question it answers ("Si te refieres a
@@ -116,7 +116,7 @@ CALIBRATED = {
     "local": E5,
     # An unknown embedding model: the same bars, and no word read as a translation (its
     # similarities for single words are on a scale of its own); calibrate yours with
-    # `bench/quality.py --calibrate` and set the settings above.
+    # `bench/quality.py --calibrate` and set the settings the module docstring names.
     "openai": replace(E5, translation=1.1),
     # Words only: set by hand (its calibration answers almost nothing at all).
     "none": Thresholds(prompt=0.35, answer=0.6, margin=0.1),
@@ -208,10 +208,10 @@ def judge(
         return Verdict(ReplyOutcome.abstained, None, 0.0)
     same = normal_form(best.answer)
     runner_up = next((m.score for m in matches[1:] if normal_form(m.answer) != same), None)
+    against = thresholds.prompt if runner_up is None else runner_up
     # With few lessons taught the runner-up is about something else, and leading it says
     # nothing: the lead is measured from what an unrelated question scores at least.
-    rival = max(thresholds.prompt if runner_up is None else runner_up, thresholds.unrelated)
-    margin = best.score - rival
+    margin = best.score - max(against, thresholds.unrelated)
     gained = lift(best) if lift is not None else 0.0
     own = (
         best.score >= thresholds.answer
@@ -223,8 +223,7 @@ def judge(
     # from the runner-up itself: a translation of a first lesson can score as low as an
     # unrelated question ("Can I buy a gift voucher…?" against "¿Vendéis tarjetas
     # regalo…?": 0.807), and a yes then gets the answer.
-    lead = best.score - (thresholds.prompt if runner_up is None else runner_up)
-    nearest = best if runner_up is None or lead >= thresholds.margin else None
+    nearest = best if runner_up is None or best.score - against >= thresholds.margin else None
     if not own and (gained > thresholds.named_lift or best.score < thresholds.unrelated):
         return Verdict(ReplyOutcome.abstained, None, margin, nearest)
     if swap is not None and swap(best) > thresholds.swap:  # one word changed: another question
