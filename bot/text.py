@@ -55,15 +55,22 @@ _SPANISH = frozenset(
         "hola", "tienes", "teneis", "puedo", "para", "por", "envio", "gracias", "quiero", "hay",
         "de", "mi", "un", "una", "vuestro", "vuestra", "buenas", "se",
         "q", "pa", "xq", "porfa",  # as a chat writes them ("q hora abris?")
+        "envios", "tiene", "tienen", "puedes", "esta", "estan", "cual", "con", "del",
     }
 )  # fmt: skip
+# A verb said to "vosotros" (hacéis, tenéis, vendéis) reads as Spanish typed without its
+# accent too: hardly an English word ends so ("abrís" does not tell, "this" ends the same).
+_VOSOTROS = re.compile(r"^[a-z]{3,}(?:ais|eis)$")
 
 
 def looks_spanish(text: str) -> bool:
     """Whether a text reads as Spanish rather than English (an opening ¿ or ¡ is enough)."""
     tokens = words(text)
     return (
-        "¿" in text or "¡" in text or sum(t in _SPANISH for t in tokens) >= max(1, len(tokens) // 5)
+        "¿" in text
+        or "¡" in text
+        or sum(t in _SPANISH or bool(_VOSOTROS.match(t)) for t in tokens)
+        >= max(1, len(tokens) // 5)
     )
 
 

@@ -226,6 +226,9 @@ def test_a_question_of_one_word_the_example_never_spells_is_not_answered_from_it
 def test_a_question_written_in_chat_slang_gets_the_answer(core: Core) -> None:
     # Nothing taught yet: told so in the Spanish the chat writes.
     assert ask(core, "q hora abris?", chat="hours").text.startswith("Eso todavía no lo sé")
+    # ... and typed without accents or ¿: a "vosotros" verb is Spanish.
+    unaccented = ask(core, "haceis envios a canarias", chat="islands")
+    assert unaccented.text.startswith("Eso todavía no lo sé")
     groom = teach(core, "What does a full groom cost for a big dog?", "45 € for a large dog.")
     teach(core, "¿Hacéis talleres de adiestramiento?", "Sí, los sábados, 20 € por sesión.")
     teach(core, "Do you have food for dogs with allergies?", "Yes, hypoallergenic kibble.")
