@@ -99,7 +99,7 @@ class Thresholds:
 # "cafetería"). Held out: other-language answers 63 -> 80%, 40 -> 57%.
 # The unrelated bar, by hand too: what e5 gives a question about something else (median
 # ~0.81 on the three sets). With 3 facts taught (the bench's first lessons) questions on
-# facts not taught got a taught answer 11.9 / 14.4 / 15.3% of the time, now 2.7 / 9.3 /
+# facts not taught got a taught answer 11.9 / 14.4 / 15.3% of the time, now 2.7 / 8.3 /
 # 2.8%, for 1-2 points of paraphrases right on the full sets.
 E5 = Thresholds(
     prompt=0.80,
