@@ -52,7 +52,7 @@ def words(text: str) -> list[str]:
 _SPANISH = frozenset(
     {
         "que", "como", "cuanto", "cuanta", "donde", "cuando", "el", "la", "los", "las", "es",
-        "hola", "tienes", "teneis", "puedo", "para", "por", "envio", "gracias", "quiero", "hay",
+        "hola", "tienes", "puedo", "para", "por", "envio", "gracias", "quiero", "hay",
         "de", "mi", "un", "una", "vuestro", "vuestra", "buenas", "se",
         "q", "pa", "xq", "porfa",  # as a chat writes them ("q hora abris?")
         "envios", "tiene", "tienen", "puedes", "esta", "estan", "cual", "con", "del",
